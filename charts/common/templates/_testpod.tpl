@@ -1,0 +1,25 @@
+{{/*
+`helm test` hook: a restricted pod that GETs a URL and fails unless the answer is 2xx.
+Usage: include "common.testPod" (dict "context" $ "name" $name "url" "http://svc:80/health" "image" .Values.tests.image "resources" .Values.tests.resources)
+*/}}
+{{- define "common.testPod" -}}
+apiVersion: v1
+kind: Pod
+metadata:
+  {{- include "common.metadata" (dict "context" .context "name" .name "component" "test" "annotations" (dict "helm.sh/hook" "test" "helm.sh/hook-delete-policy" "before-hook-creation,hook-succeeded")) | nindent 2 }}
+spec:
+  restartPolicy: Never
+  automountServiceAccountToken: false
+  securityContext:
+    {{- include "common.securityContext.pod" (dict) | nindent 4 }}
+  containers:
+    - name: http-get
+      image: {{ include "common.image" (dict "context" .context "image" .image "field" "tests.image") }}
+      imagePullPolicy: IfNotPresent
+      command: ["curl"]
+      args: ["--fail", "--silent", "--show-error", "--max-time", "10", "--retry", "5", "--retry-connrefused", "--retry-delay", "2", {{ .url | quote }}]
+      securityContext:
+        {{- include "common.securityContext.container" (dict) | nindent 8 }}
+      resources:
+        {{- toYaml .resources | nindent 8 }}
+{{- end -}}
