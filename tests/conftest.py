@@ -1,0 +1,74 @@
+"""Shared fixtures: one Renderer per test session, so every distinct render happens once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chartkit.helm import HelmError
+from chartkit.inventory import Inventory, find_root, load
+from chartkit.manifest import Manifest
+from chartkit.render import Renderer
+
+REPO_ROOT = find_root(Path(__file__).parent)
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def inventory() -> Inventory:
+    return load(REPO_ROOT)
+
+
+@pytest.fixture(scope="session")
+def renderer() -> Renderer:
+    return Renderer(REPO_ROOT)
+
+
+RenderChart = Callable[..., Manifest]
+
+
+@pytest.fixture(scope="session")
+def render_chart(renderer: Renderer) -> RenderChart:
+    """render_chart("api", "values/x.yaml", set_values={...}, release=..., namespace=...)."""
+
+    def render(chart: str, *values_files: str, set_values: dict[str, Any] | None = None,
+               release: str | None = None, namespace: str = "default",
+               api_versions: tuple[str, ...] = (), helm: str | None = None) -> Manifest:
+        return renderer.render(chart, release=release, namespace=namespace,
+                               values_files=values_files, set_values=set_values,
+                               api_versions=api_versions, helm_version=helm)
+
+    return render
+
+
+@pytest.fixture(scope="session")
+def render_release(renderer: Renderer, inventory: Inventory) -> Callable[..., Manifest]:
+    """render_release("univprepai-api", overlay="prod", helm="3.18.0")."""
+
+    def render(release: str, overlay: str | None = None, helm: str | None = None) -> Manifest:
+        chosen = inventory.overlay(overlay) if overlay else None
+        return renderer.render_release(inventory.release(release), chosen, helm)
+
+    return render
+
+
+@pytest.fixture(scope="session")
+def chart_error(render_chart: RenderChart) -> Callable[..., str]:
+    """Render expecting helm to refuse; return its error text."""
+
+    def expect_error(chart: str, *values_files: str, **options: Any) -> str:
+        try:
+            manifest = render_chart(chart, *values_files, **options)
+        except HelmError as error:
+            return error.stderr
+        kinds = dict(manifest.kinds())
+        raise AssertionError(f"expected helm to refuse these values, but it rendered {kinds}")
+
+    return expect_error
