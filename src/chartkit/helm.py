@@ -31,8 +31,10 @@ class HelmError(Exception):
         self.command = list(command)
         self.returncode = returncode
         self.stderr = strip_notices(stderr)
-        super().__init__(f"helm {command[1] if len(command) > 1 else ''} failed "
-                         f"(exit {returncode}): {self.stderr.strip()}")
+        super().__init__(
+            f"helm {command[1] if len(command) > 1 else ''} failed "
+            f"(exit {returncode}): {self.stderr.strip()}"
+        )
 
 
 def strip_notices(text: str) -> str:
@@ -71,7 +73,10 @@ class Helm:
         command = [str(self.binary), *args]
         try:
             result = subprocess.run(
-                command, capture_output=True, text=True, env=self._env(),
+                command,
+                capture_output=True,
+                text=True,
+                env=self._env(),
                 timeout=timeout or self.timeout_seconds,
             )
         except subprocess.TimeoutExpired as expired:
@@ -85,8 +90,11 @@ class Helm:
         limit = timeout or self.timeout_seconds
         timeout_binary = shutil.which("timeout")
         command = [str(self.binary), *args]
-        wrapped = [timeout_binary, "--kill-after=10", str(int(limit)), *command] \
-            if timeout_binary else command
+        wrapped = (
+            [timeout_binary, "--kill-after=10", str(int(limit)), *command]
+            if timeout_binary
+            else command
+        )
         kwargs: dict[str, Any] = {"tee": True}
         if self._env() is not None:
             kwargs["env"] = self._env()
@@ -135,8 +143,13 @@ class Helm:
         """
         return parse_objects(self.template_text(chart, release, **options))
 
-    def lint(self, chart: Path | str, values_files: Iterable[Path | str] = (),
-             strict: bool = True, namespace: str | None = None) -> str:
+    def lint(
+        self,
+        chart: Path | str,
+        values_files: Iterable[Path | str] = (),
+        strict: bool = True,
+        namespace: str | None = None,
+    ) -> str:
         args = ["lint", str(chart)]
         if strict:
             args.append("--strict")
@@ -160,8 +173,15 @@ class Helm:
         timeout: str = "5m",
         create_namespace: bool = False,
     ) -> str:
-        args = ["upgrade", "--install", release, str(chart), "--namespace", namespace,
-                *self._cluster_flags()]
+        args = [
+            "upgrade",
+            "--install",
+            release,
+            str(chart),
+            "--namespace",
+            namespace,
+            *self._cluster_flags(),
+        ]
         for values_file in values_files:
             args += ["--values", str(values_file)]
         for key, value in (set_values or {}).items():
@@ -173,30 +193,59 @@ class Helm:
         return self.run_streamed(args, timeout=_seconds(timeout) + 60)
 
     def test(self, release: str, namespace: str, timeout: str = "5m", logs: bool = True) -> str:
-        args = ["test", release, "--namespace", namespace, "--timeout", timeout,
-                *self._cluster_flags()]
+        args = [
+            "test",
+            release,
+            "--namespace",
+            namespace,
+            "--timeout",
+            timeout,
+            *self._cluster_flags(),
+        ]
         if logs:
             args.append("--logs")
         return self.run_streamed(args, timeout=_seconds(timeout) + 60)
 
-    def rollback(self, release: str, namespace: str, revision: int | None = None,
-                 wait: bool = True, timeout: str = "5m") -> str:
-        args = ["rollback", release, *([str(revision)] if revision else []),
-                "--namespace", namespace, *self._cluster_flags()]
+    def rollback(
+        self,
+        release: str,
+        namespace: str,
+        revision: int | None = None,
+        wait: bool = True,
+        timeout: str = "5m",
+    ) -> str:
+        args = [
+            "rollback",
+            release,
+            *([str(revision)] if revision else []),
+            "--namespace",
+            namespace,
+            *self._cluster_flags(),
+        ]
         if wait:
             args += ["--wait", "--timeout", timeout]
         return self.run_streamed(args, timeout=_seconds(timeout) + 60)
 
-    def uninstall(self, release: str, namespace: str, wait: bool = True,
-                  timeout: str = "5m") -> str:
+    def uninstall(
+        self, release: str, namespace: str, wait: bool = True, timeout: str = "5m"
+    ) -> str:
         args = ["uninstall", release, "--namespace", namespace, *self._cluster_flags()]
         if wait:
             args += ["--wait", "--timeout", timeout]
         return self.run_streamed(args, timeout=_seconds(timeout) + 60)
 
     def history(self, release: str, namespace: str) -> list[dict[str, Any]]:
-        out = self.run(["history", release, "--namespace", namespace, "--output", "json",
-                        *self._cluster_flags()])
+        out = self.run(
+            [
+                "history",
+                release,
+                "--namespace",
+                namespace,
+                "--output",
+                "json",
+                *self._cluster_flags(),
+            ]
+        )
         return list(json.loads(out or "[]"))
 
 

@@ -90,8 +90,9 @@ def load(root: Path) -> Inventory:
         raise InventoryError(f"{path} is not valid YAML: {error}") from None
     if not isinstance(document, dict) or not isinstance(document.get("releases"), list):
         raise InventoryError(f"{path}: expected a mapping with a `releases:` list")
-    releases = [_parse_release(root, index, entry)
-                for index, entry in enumerate(document["releases"])]
+    releases = [
+        _parse_release(root, index, entry) for index, entry in enumerate(document["releases"])
+    ]
     seen: dict[str, int] = {}
     for index, release in enumerate(releases):
         if release.name in seen:
@@ -111,27 +112,32 @@ def _parse_release(root: Path, index: int, entry: Any) -> Release:
     if isinstance(name, str):
         where += f" ({name})"
     if not isinstance(name, str) or not _RELEASE_NAME.match(name):
-        raise InventoryError(f"{where}: `name` must be a DNS-1123 label of at most 53 "
-                             f"characters, got {name!r}")
+        raise InventoryError(
+            f"{where}: `name` must be a DNS-1123 label of at most 53 characters, got {name!r}"
+        )
     namespace = entry.get("namespace")
     if not isinstance(namespace, str) or not _NAMESPACE.match(namespace):
         raise InventoryError(f"{where}: `namespace` must be a DNS-1123 label, got {namespace!r}")
     chart_field = entry.get("chart")
     if not isinstance(chart_field, str) or not chart_field:
-        raise InventoryError(f"{where}: `chart` must be a path such as ./charts/api, "
-                             f"got {chart_field!r}")
+        raise InventoryError(
+            f"{where}: `chart` must be a path such as ./charts/api, got {chart_field!r}"
+        )
     chart = (root / chart_field).resolve()
     if not (chart / "Chart.yaml").is_file():
-        raise InventoryError(f"{where}: `chart` {chart_field!r} is not a chart directory "
-                             "(no Chart.yaml)")
+        raise InventoryError(
+            f"{where}: `chart` {chart_field!r} is not a chart directory (no Chart.yaml)"
+        )
     values_field = entry.get("values", [])
     if not isinstance(values_field, list):
         raise InventoryError(f"{where}: `values` must be a list of file paths")
     values: list[Path] = []
     for position, item in enumerate(values_field):
         if not isinstance(item, str):
-            raise InventoryError(f"{where}: values[{position}] must be a file path; inline "
-                                 "values are not used in this repository")
+            raise InventoryError(
+                f"{where}: values[{position}] must be a file path; inline "
+                "values are not used in this repository"
+            )
         values_path = (root / item).resolve()
         if not values_path.is_file():
             raise InventoryError(f"{where}: values[{position}] {item!r} does not exist")
@@ -139,8 +145,9 @@ def _parse_release(root: Path, index: int, entry: Any) -> Release:
     labels = entry.get("labels", {}) or {}
     if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
         raise InventoryError(f"{where}: `labels` must map names to strings")
-    return Release(name=name, namespace=namespace, chart=chart, values=tuple(values),
-                   labels=dict(labels))
+    return Release(
+        name=name, namespace=namespace, chart=chart, values=tuple(values), labels=dict(labels)
+    )
 
 
 def _overlays(root: Path) -> list[Overlay]:

@@ -104,13 +104,19 @@ class Renderer:
             raise result
         return result
 
-    def render_release(self, release: Release, overlay: Overlay | None = None,
-                       helm_version: str | None = None) -> Manifest:
+    def render_release(
+        self, release: Release, overlay: Overlay | None = None, helm_version: str | None = None
+    ) -> Manifest:
         """Render an inventory release as `helm upgrade --install` would, on the platform."""
         values = list(release.values) + ([overlay.path] if overlay else [])
-        return self.render(release.chart, release=release.name, namespace=release.namespace,
-                           values_files=values, api_versions=self.platform_api_versions,
-                           helm_version=helm_version)
+        return self.render(
+            release.chart,
+            release=release.name,
+            namespace=release.namespace,
+            values_files=values,
+            api_versions=self.platform_api_versions,
+            helm_version=helm_version,
+        )
 
     def _values_path(self, path: str | Path) -> Path:
         candidate = Path(path)
@@ -119,7 +125,8 @@ class Renderer:
     def _render(self, request: RenderRequest) -> Manifest | HelmError:
         try:
             objects = self.helm(request.helm_version).template(
-                request.chart, request.release,
+                request.chart,
+                request.release,
                 namespace=request.namespace,
                 values_files=request.values_files,
                 set_values=json.loads(request.set_values_json),
@@ -130,8 +137,12 @@ class Renderer:
         return Manifest(objects=tuple(objects))
 
 
-def render_inventory(renderer: Renderer, inventory: Inventory, overlay: Overlay | None,
-                     helm_version: str | None = None) -> dict[str, Manifest | HelmError]:
+def render_inventory(
+    renderer: Renderer,
+    inventory: Inventory,
+    overlay: Overlay | None,
+    helm_version: str | None = None,
+) -> dict[str, Manifest | HelmError]:
     """Render every release; a release helm refuses maps to its HelmError."""
     results: dict[str, Manifest | HelmError] = {}
     for release in inventory.releases:

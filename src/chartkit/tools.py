@@ -31,12 +31,16 @@ class Toolbox:
     def helm(self, version: str | None = None) -> Path:
         version = version or self.default_helm_version()
         if version not in self.pins["helm"]:
-            raise ToolMissingError(f"helm {version} is not pinned in ci/tools.json "
-                                   f"(pinned: {', '.join(self.pins['helm'])})")
+            raise ToolMissingError(
+                f"helm {version} is not pinned in ci/tools.json "
+                f"(pinned: {', '.join(self.pins['helm'])})"
+            )
         binary = self.root / ".tools" / "helm" / version / "helm"
         if not binary.exists():
-            raise ToolMissingError(f"helm {version} is not installed at {binary}: "
-                                   "run `make setup` (scripts/install-tools)")
+            raise ToolMissingError(
+                f"helm {version} is not installed at {binary}: "
+                "run `make setup` (scripts/install-tools)"
+            )
         return binary
 
     def kubectl(self) -> Path:
