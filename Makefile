@@ -1,0 +1,60 @@
+# Two commands do everything on a fresh clone:
+#   make render   render, validate and police every release (no cluster needed)
+#   make test     set-up, lint, docs check and the test suite
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CHARTKIT := $(BIN)/chartkit
+PYTEST_WORKERS ?= 2
+export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help setup tools render lint docs test smoke clean
+
+help:
+	@echo "make render   render every release to build/manifests/ and validate it (bare, dev, prod)"
+	@echo "make test     set-up, ruff, helm lint --strict, README check, pytest"
+	@echo "make smoke    install every release into a cluster (KUBECONFIG, or kind)"
+	@echo "make docs     regenerate chart READMEs from values.yaml ## @param comments"
+
+# --- set-up: each step does nothing when already done ----------------------------------
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+tools:
+	@$(PYTHON) scripts/install-tools
+
+setup: $(VENV)/.installed node_modules/.installed tools
+
+# --- the main job -------------------------------------------------------------------------
+render: $(VENV)/.installed tools
+	$(CHARTKIT) render
+	$(CHARTKIT) render --overlay dev
+	$(CHARTKIT) render --overlay prod
+
+# --- checks -------------------------------------------------------------------------------
+lint: setup
+	$(BIN)/ruff check src tests scripts/install-tools
+	$(BIN)/ruff format --check src tests scripts/install-tools
+	$(CHARTKIT) lint
+	$(CHARTKIT) docs --check
+
+docs: setup
+	$(CHARTKIT) docs
+
+test: lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not smoke"
+
+smoke: setup
+	$(BIN)/pytest -m smoke -p no:xdist -v $(SMOKE_ARGS)
+
+clean:
+	rm -rf build .pytest_cache
