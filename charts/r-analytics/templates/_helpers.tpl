@@ -35,6 +35,19 @@ render checks them.
 {{- if and (not $external) (not $existing) -}}
 {{- include "common.fail" (dict "field" "externalSecret.enabled, existingSecret" "message" "neither is set: the token needs exactly one source; set externalSecret.enabled=true (External Secrets Operator) or existingSecret=<name of a Secret holding the token>") -}}
 {{- end -}}
+{{- if hasKey (.Values.env | default dict) "R_ANALYTICS_INTERNAL_TOKEN" -}}
+{{- include "common.fail" (dict "field" "env.R_ANALYTICS_INTERNAL_TOKEN" "message" "the token is never a value: it is read from the Secret (externalSecret or existingSecret, key tokenKey)") -}}
+{{- end -}}
+{{- range .Values.extraEnv -}}
+{{- if eq (toString .name) "R_ANALYTICS_INTERNAL_TOKEN" -}}
+{{- include "common.fail" (dict "field" "extraEnv" "message" "R_ANALYTICS_INTERNAL_TOKEN is set by the chart from the Secret (externalSecret or existingSecret, key tokenKey)") -}}
+{{- end -}}
+{{- end -}}
+{{- range $key := list "app.kubernetes.io/name" "app.kubernetes.io/instance" -}}
+{{- if hasKey ($.Values.podLabels | default dict) $key -}}
+{{- include "common.fail" (dict "field" (printf "podLabels.%s" $key) "message" "is a selector label set by the chart; use nameOverride/fullnameOverride or another label") -}}
+{{- end -}}
+{{- end -}}
 {{- $min := int .Values.autoscaling.minReplicas -}}
 {{- $max := int .Values.autoscaling.maxReplicas -}}
 {{- if gt $min $max -}}
