@@ -9,6 +9,7 @@ import pytest
 
 from chartkit import policy
 from chartkit.manifest import Manifest, container, pod_spec, pod_template_metadata
+from chartkit.validate import SchemaValidator
 
 CHART = "r-analytics"
 VALUES = "values/r-analytics.yaml"
@@ -53,6 +54,12 @@ def refuse(chart_error):
         )
 
     return _refuse
+
+
+@pytest.fixture(scope="session")
+def schemas(renderer) -> SchemaValidator:
+    pins = renderer.toolbox.pins["validate_kubernetes"]
+    return SchemaValidator(pins, renderer.root / "ci" / "crds")
 
 
 def deployment(manifest: Manifest) -> dict[str, Any]:
@@ -116,9 +123,10 @@ def test_helm_3_and_4_render_the_same_objects(render, overlays):
     ids=["default", "existing-secret", "hard-anti-affinity", "digest"],
 )
 @pytest.mark.parametrize("overlays", [(), (DEV,), (PROD,)], ids=["bare", "dev", "prod"])
-def test_modes_pass_policy(render, set_values, overlays):
-    violations = policy.check(render(*overlays, set_values=set_values).objects)
-    assert [str(v) for v in violations] == []
+def test_modes_validate_and_pass_policy(render, schemas, set_values, overlays):
+    manifest = render(*overlays, set_values=set_values)
+    assert [str(p) for p in schemas.validate_all(list(manifest.objects))] == []
+    assert [str(v) for v in policy.check(manifest.objects)] == []
 
 
 # -- Deployment -----------------------------------------------------------------------------
@@ -426,6 +434,13 @@ def test_hpa(render):
         for m in hpa["spec"]["metrics"]
     }
     assert targets == {"cpu": 70, "memory": 80}
+
+
+def test_hpa_can_scale_on_cpu_only(render):
+    hpa = render(set_values={"autoscaling.targetMemoryUtilizationPercentage": None}).get(
+        "HorizontalPodAutoscaler"
+    )
+    assert [m["resource"]["name"] for m in hpa["spec"]["metrics"]] == ["cpu"]
 
 
 def test_pdb_never_blocks_drains(render):
