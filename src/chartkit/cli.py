@@ -61,8 +61,10 @@ def command_render(args: argparse.Namespace, root: Path) -> int:
         for line in report.problems():
             print(f"  {line}", file=sys.stderr)
     where = out_dir / overlay.name if overlay else out_dir
+    if where.is_relative_to(root):
+        where = where.relative_to(root)
     print(
-        f"\n{len(reports)} release(s) rendered to {where.relative_to(root)}/ and validated "
+        f"\n{len(reports)} release(s) rendered to {where}/ and validated "
         f"against Kubernetes {', '.join(checker.validator.kube_versions)} in "
         f"{time.monotonic() - started:.1f}s: {len(reports) - len(failed)} ok, "
         f"{len(failed)} failed"

@@ -3,10 +3,12 @@
 Usage: include "common.testPod" (dict "context" $ "name" $name "url" "http://svc:80/health" "image" .Values.tests.image "resources" .Values.tests.resources)
 */}}
 {{- define "common.testPod" -}}
+{{- /* Its own name label, so the release's Services and PDBs never select the test pod. */ -}}
+{{- $labels := dict "app.kubernetes.io/name" (printf "%s-test" (include "common.names.name" .context) | trunc 63 | trimSuffix "-") -}}
 apiVersion: v1
 kind: Pod
 metadata:
-  {{- include "common.metadata" (dict "context" .context "name" .name "component" "test" "annotations" (dict "helm.sh/hook" "test" "helm.sh/hook-delete-policy" "before-hook-creation,hook-succeeded")) | nindent 2 }}
+  {{- include "common.metadata" (dict "context" .context "name" .name "component" "test" "labels" $labels "annotations" (dict "helm.sh/hook" "test" "helm.sh/hook-delete-policy" "before-hook-creation,hook-succeeded")) | nindent 2 }}
 spec:
   restartPolicy: Never
   automountServiceAccountToken: false
