@@ -4,7 +4,7 @@ Usage: include "common.testPod" (dict "context" $ "name" $name "url" "http://svc
 */}}
 {{- define "common.testPod" -}}
 {{- /* Its own name label, so the release's Services and PDBs never select the test pod. */ -}}
-{{- $labels := dict "app.kubernetes.io/name" (printf "%s-test" (include "common.names.name" .context) | trunc 63 | trimSuffix "-") -}}
+{{- $labels := include "common.testPod.matchLabels" . | fromYaml -}}
 apiVersion: v1
 kind: Pod
 metadata:
@@ -24,4 +24,16 @@ spec:
         {{- include "common.securityContext.container" (dict) | nindent 8 }}
       resources:
         {{- toYaml .resources | nindent 8 }}
+{{- end -}}
+
+
+{{/*
+Labels that select the release's test pod (for a NetworkPolicy peer, say). They differ
+from the workloads' matchLabels in the name label, so no Service or PDB selects it.
+Usage: include "common.testPod.matchLabels" (dict "context" $)
+*/}}
+{{- define "common.testPod.matchLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-test" (include "common.names.name" .context) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ include "common.labels.value" .context.Release.Name }}
+app.kubernetes.io/component: test
 {{- end -}}
