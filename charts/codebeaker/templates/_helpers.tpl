@@ -85,6 +85,18 @@ fails before anything is produced when the values do not hold together.
 {{- if le (int .Values.api.terminationGracePeriodSeconds) (int .Values.api.preStopSleepSeconds) -}}
   {{- include "common.fail" (dict "field" "api.terminationGracePeriodSeconds" "message" (printf "%d must be greater than api.preStopSleepSeconds (%d)" (int .Values.api.terminationGracePeriodSeconds) (int .Values.api.preStopSleepSeconds))) -}}
 {{- end -}}
+{{- range $component := list "api" "worker" -}}
+  {{- range $label, $_ := (get $.Values $component).podLabels -}}
+    {{- if or (hasPrefix "app.kubernetes.io/" $label) (hasPrefix "helm.sh/" $label) -}}
+      {{- include "common.fail" (dict "field" (printf "%s.podLabels" $component) "message" (printf "%q is one of the chart's own labels (app.kubernetes.io/*, helm.sh/*), which selectors rely on; choose another label name" $label)) -}}
+    {{- end -}}
+  {{- end -}}
+{{- end -}}
+{{- range $name, $_ := .Values.config.extra -}}
+  {{- if not (regexMatch "^[A-Za-z_][A-Za-z0-9_]*$" $name) -}}
+    {{- include "common.fail" (dict "field" "config.extra" "message" (printf "%q is not an environment variable name (letters, digits and _, not starting with a digit)" $name)) -}}
+  {{- end -}}
+{{- end -}}
 {{- $runtime := $worker.runtime -}}
 {{- if eq $runtime.mode "docker-socket" -}}
   {{- if not $worker.nodeSelector -}}

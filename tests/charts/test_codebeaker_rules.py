@@ -1,0 +1,227 @@
+"""charts/codebeaker: values the chart refuses, each with a message naming the field.
+
+The file queue supports at most 10 workers; the Redis queue lifts the limit. Schema
+rejections (unknown keys, wrong types and ranges) and the cross-field rules.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chartkit import policy
+from chartkit.manifest import container, pod_spec
+
+CHART = "codebeaker"
+API, WORKER, CONFIG = "codebeaker-api", "codebeaker-worker", "codebeaker-config"
+REDIS = {"queue.type": "redis", "queue.redis.existingSecret": "codebeaker-redis"}
+
+
+def assert_names_the_redis_way_out(error: str) -> None:
+    assert "at most 10" in error
+    assert "queue.type: redis" in error and "Secret" in error
+
+
+# -- the file queue's worker maximum ---------------------------------------------------------
+
+
+def test_worker_hpa_maximum_above_10_is_refused_with_the_file_queue(chart_error) -> None:
+    error = chart_error(CHART, set_values={"worker.autoscaling.maxReplicas": 11})
+    assert "worker.autoscaling.maxReplicas" in error and "11" in error
+    assert_names_the_redis_way_out(error)
+
+
+def test_worker_hpa_minimum_above_10_is_refused_with_the_file_queue(chart_error) -> None:
+    error = chart_error(
+        CHART,
+        set_values={"worker.autoscaling.minReplicas": 12, "worker.autoscaling.maxReplicas": 12},
+    )
+    assert "worker.autoscaling.minReplicas" in error
+    assert_names_the_redis_way_out(error)
+
+
+def test_worker_replicas_above_10_are_refused_without_hpa(chart_error) -> None:
+    error = chart_error(
+        CHART, set_values={"worker.autoscaling.enabled": False, "worker.replicaCount": 11}
+    )
+    assert "worker.replicaCount" in error
+    assert_names_the_redis_way_out(error)
+
+
+def test_the_rule_holds_for_the_overlay_replica_count(chart_error) -> None:
+    error = chart_error(
+        CHART,
+        "values/codebeaker-dev.yaml",
+        set_values={"global.autoscaling": False, "global.replicaCount": 12},
+    )
+    assert "global.replicaCount" in error and "12" in error
+    assert_names_the_redis_way_out(error)
+
+
+def test_the_rule_holds_for_the_overlay_minimum(chart_error) -> None:
+    error = chart_error(CHART, "values/codebeaker-prod.yaml", set_values={"global.minReplicas": 11})
+    assert "global.minReplicas" in error
+    assert_names_the_redis_way_out(error)
+
+
+def test_ten_workers_are_allowed(render_chart) -> None:
+    manifest = render_chart(
+        CHART, set_values={"worker.autoscaling.enabled": False, "worker.replicaCount": 10}
+    )
+    assert manifest.get("Deployment", WORKER)["spec"]["replicas"] == 10
+
+
+def test_a_surging_worker_rollout_is_refused_with_the_file_queue(chart_error) -> None:
+    error = chart_error(CHART, set_values={"worker.rollingUpdate.maxSurge": 1})
+    assert "worker.rollingUpdate.maxSurge" in error and "10" in error
+
+
+# -- the Redis queue -----------------------------------------------------------------------
+
+
+def test_redis_queue_lifts_the_worker_limit(render_chart) -> None:
+    manifest = render_chart(
+        CHART,
+        set_values={
+            **REDIS,
+            "worker.autoscaling.maxReplicas": 40,
+            "worker.rollingUpdate.maxSurge": "25%",
+        },
+    )
+    assert manifest.get("HorizontalPodAutoscaler", WORKER)["spec"]["maxReplicas"] == 40
+    assert (
+        manifest.get("Deployment", WORKER)["spec"]["strategy"]["rollingUpdate"]["maxSurge"] == "25%"
+    )
+    assert manifest.get("ConfigMap", CONFIG)["data"]["QUEUE_TYPE"] == "redis"
+
+
+def test_redis_url_comes_from_the_secret_in_both_components(render_chart) -> None:
+    manifest = render_chart(CHART, set_values={**REDIS, "queue.redis.secretKey": "redis-url"})
+    for name in (API, WORKER):
+        env = {
+            e["name"]: e for e in pod_spec(manifest.get("Deployment", name))["containers"][0]["env"]
+        }
+        assert env["REDIS_URL"] == {
+            "name": "REDIS_URL",
+            "valueFrom": {"secretKeyRef": {"name": "codebeaker-redis", "key": "redis-url"}},
+        }
+    assert policy.check(manifest.objects) == []
+
+
+def test_file_queue_has_no_redis_env(render_chart) -> None:
+    manifest = render_chart(CHART)
+    for name in (API, WORKER):
+        env = [
+            e["name"]
+            for e in container(manifest.get("Deployment", name), name.split("-")[-1])["env"]
+        ]
+        assert "REDIS_URL" not in env
+
+
+def test_redis_queue_requires_its_secret(chart_error) -> None:
+    error = chart_error(CHART, set_values={"queue.type": "redis"})
+    assert "queue.redis.existingSecret" in error and "Secret" in error
+
+
+# -- other cross-field rules ------------------------------------------------------------------
+
+
+def test_worker_grace_period_must_outlast_a_job(chart_error) -> None:
+    error = chart_error(CHART, set_values={"config.executionTimeoutSeconds": 60})
+    assert "worker.terminationGracePeriodSeconds" in error
+    assert "config.executionTimeoutSeconds" in error
+
+
+def test_api_grace_period_must_outlast_the_prestop_sleep(chart_error) -> None:
+    error = chart_error(CHART, set_values={"api.preStopSleepSeconds": 30})
+    assert "api.terminationGracePeriodSeconds" in error and "api.preStopSleepSeconds" in error
+
+
+def test_prestop_sleep_zero_removes_the_hook(render_chart) -> None:
+    manifest = render_chart(CHART, set_values={"api.preStopSleepSeconds": 0})
+    assert "lifecycle" not in container(manifest.get("Deployment", API), "api")
+
+
+@pytest.mark.parametrize(
+    "label", ["app.kubernetes.io/name", "app.kubernetes.io/component", "helm.sh/chart"]
+)
+def test_pod_labels_may_not_replace_the_charts_own(chart_error, label: str) -> None:
+    error = chart_error(CHART, set_values={"worker.podLabels": {label: "x"}})
+    assert "worker.podLabels" in error and label in error
+
+
+def test_extra_settings_may_not_replace_derived_ones(chart_error) -> None:
+    error = chart_error(CHART, set_values={"config.extra": {"QUEUE_BASE_DIR": "/tmp/queue"}})
+    assert "config.extra.QUEUE_BASE_DIR" in error
+
+
+def test_extra_settings_must_be_env_var_names(chart_error) -> None:
+    error = chart_error(CHART, set_values={"config.extra": {"log-level": "debug"}})
+    assert "config.extra" in error and "log-level" in error
+
+
+@pytest.mark.parametrize("field", ["api.image.tag", "worker.image.tag"])
+def test_latest_tag_is_refused(chart_error, field: str) -> None:
+    error = chart_error(CHART, set_values={field: "latest"})
+    assert field in error and "latest" in error
+
+
+# -- schema -------------------------------------------------------------------------------
+
+
+def schema_path(field: str) -> str:
+    """Helm 4 names the field as a JSON pointer, helm 3 with dots."""
+    return "/" + field.replace(".", "/")
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"replicas": 3}, ""),
+        ({"worker.runtime.socket": True}, "worker.runtime"),
+        ({"api.probes.readiness.path": "/ready"}, "api.probes.readiness"),
+        ({"persistence.accessModes": ["ReadWriteOnce"]}, "persistence"),
+        ({"networkPolicy.worker.ingressFrom": []}, "networkPolicy.worker"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else next(iter(v)),
+)
+def test_schema_rejects_unknown_keys(chart_error, values, field: str) -> None:
+    error = chart_error(CHART, set_values=values)
+    assert "additional properties" in error
+    assert f"'{schema_path(field) if field else ''}'" in error
+    assert repr(next(iter(values)).split(".")[-1]) in error
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("api.containerPort", 0),
+        ("api.containerPort", 70000),
+        ("api.service.port", 0),
+        ("api.loadBalancer.port", 65536),
+        ("queue.type", "kafka"),
+        ("worker.runtime.mode", "privileged"),
+        ("worker.autoscaling.minReplicas", 0),
+        ("api.autoscaling.targetCPUUtilizationPercentage", 101),
+        ("api.replicaCount", 0),
+        ("api.image.repository", ""),
+        ("api.loadBalancer.externalTrafficPolicy", "Nearest"),
+        ("persistence.size", "ten gigabytes"),
+        ("worker.runtime.dockerSocket.groupId", -1),
+        ("api.podAntiAffinity", "always"),
+        ("config.workerConcurrency", 0),
+        (
+            "ingress.hosts",
+            [{"host": "codebeaker.example.com", "paths": [{"path": "/", "pathType": "Regex"}]}],
+        ),
+    ],
+    ids=lambda v: str(v),
+)
+def test_schema_rejects_out_of_range_values(chart_error, field: str, value) -> None:
+    error = chart_error(CHART, set_values={field: value})
+    assert "schema" in error
+    assert schema_path(field) in error
+
+
+def test_helm_3_names_the_field_too(chart_error) -> None:
+    error = chart_error(CHART, set_values={"api.containerPort": 70000}, helm="3.18.0")
+    assert "api.containerPort" in error
