@@ -517,8 +517,13 @@ def test_cluster_ip_with_ingress(render) -> None:
         "name": SERVICE,
         "port": {"name": "http"},
     }
-    (allowed,) = manifest.get("NetworkPolicy", NAME)["spec"]["ingress"]
+    network_policy = manifest.get("NetworkPolicy", NAME)["spec"]
+    (allowed,) = network_policy["ingress"]
     peers = allowed["from"]
+    # the helm test pod may reach the worker, though the policy does not select it
+    test_pod_labels = manifest.get("Pod", f"{NAME}-test-connection")["metadata"]["labels"]
+    assert any(selects(p["podSelector"]["matchLabels"], test_pod_labels) for p in peers)
+    assert not selects(network_policy["podSelector"]["matchLabels"], test_pod_labels)
     assert {
         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
     } in peers
