@@ -429,7 +429,7 @@ def test_api_takes_traffic_from_the_ingress_controller_only(bare: Manifest) -> N
     ]
     assert pod_peers == [
         {
-            "app.kubernetes.io/name": "codebeaker",
+            "app.kubernetes.io/name": "codebeaker-test",
             "app.kubernetes.io/instance": "codebeaker",
             COMPONENT: "test",
         }
