@@ -465,6 +465,26 @@ def test_egress_is_configurable(render_chart) -> None:
     assert api["policyTypes"] == ["Ingress"] and "egress" not in api
 
 
+def test_servicemonitor_selects_only_the_clusterip_service(render_chart) -> None:
+    manifest = render_chart(CHART, PROD, set_values=EVERYTHING_ON)
+    selector = manifest.get("ServiceMonitor", API)["spec"]["selector"]["matchLabels"]
+    selected = [
+        s["metadata"]["name"]
+        for s in manifest.all("Service")
+        if all(s["metadata"]["labels"].get(k) == v for k, v in selector.items())
+    ]
+    assert selected == [API], "a second Service would make Prometheus scrape every pod twice"
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, "absent"), ("", "")])
+def test_storage_class_null_means_default_and_empty_means_none(
+    render_chart, value, expected
+) -> None:
+    claim = render_chart(CHART, set_values={"persistence.storageClassName": value})
+    spec = claim.get("PersistentVolumeClaim", DATA)["spec"]
+    assert spec.get("storageClassName", "absent") == expected
+
+
 def test_prometheus_is_let_in_only_with_the_servicemonitor(render_chart, bare: Manifest) -> None:
     assert bare.all("ServiceMonitor") == []
     manifest = render_chart(CHART, set_values={"serviceMonitor": EVERYTHING_ON["serviceMonitor"]})
