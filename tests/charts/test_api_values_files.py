@@ -10,6 +10,7 @@ import pytest
 
 from chartkit import policy
 from chartkit.manifest import Manifest, container, pod_spec, pod_template_metadata
+from chartkit.validate import SchemaValidator
 
 CHART = "api"
 DEV = "values/env/dev.yaml"
@@ -257,12 +258,11 @@ def test_passes_policy(release, service: str, overlay: str | None) -> None:
     assert not violations, "\n".join(map(str, violations))
 
 
-def test_the_teams_command_renders_univprepai(release) -> None:
-    """`helm template univprepai-api charts/api -f values/univprepai.yaml`, both helms."""
-    four = release("univprepai")
-    three = release("univprepai", helm="3.18.0")
-    assert four.objects == three.objects
-    assert four.kinds() == {
+@pytest.mark.parametrize("helm", ["4.1.4", "3.18.0"])
+def test_the_teams_command_validates_and_passes_policy(render_chart, schemas, helm) -> None:
+    """Exactly `helm template univprepai-api charts/api -f values/univprepai.yaml`."""
+    manifest = render_chart(CHART, "values/univprepai.yaml", release="univprepai-api", helm=helm)
+    assert manifest.kinds() == {
         "Rollout": 1,
         "AnalysisTemplate": 1,
         "Service": 1,
@@ -274,3 +274,22 @@ def test_the_teams_command_renders_univprepai(release) -> None:
         "PodDisruptionBudget": 1,
         "Pod": 1,
     }
+    problems = schemas.validate_all(list(manifest.objects))
+    assert not problems, "\n".join(map(str, problems))
+    violations = policy.check(manifest.objects)
+    assert not violations, "\n".join(map(str, violations))
+
+
+@pytest.fixture(scope="session")
+def schemas(renderer) -> SchemaValidator:
+    return SchemaValidator(
+        renderer.toolbox.pins["validate_kubernetes"], renderer.root / "ci" / "crds"
+    )
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_both_helm_versions_render_the_same(release, service: str) -> None:
+    for overlay in ((), (DEV,), (PROD,)):
+        assert (
+            release(service, *overlay).objects == release(service, *overlay, helm="3.18.0").objects
+        )
