@@ -38,12 +38,24 @@ RenderChart = Callable[..., Manifest]
 def render_chart(renderer: Renderer) -> RenderChart:
     """render_chart("api", "values/x.yaml", set_values={...}, release=..., namespace=...)."""
 
-    def render(chart: str, *values_files: str, set_values: dict[str, Any] | None = None,
-               release: str | None = None, namespace: str = "default",
-               api_versions: tuple[str, ...] = (), helm: str | None = None) -> Manifest:
-        return renderer.render(chart, release=release, namespace=namespace,
-                               values_files=values_files, set_values=set_values,
-                               api_versions=api_versions, helm_version=helm)
+    def render(
+        chart: str,
+        *values_files: str,
+        set_values: dict[str, Any] | None = None,
+        release: str | None = None,
+        namespace: str = "default",
+        api_versions: tuple[str, ...] = (),
+        helm: str | None = None,
+    ) -> Manifest:
+        return renderer.render(
+            chart,
+            release=release,
+            namespace=namespace,
+            values_files=values_files,
+            set_values=set_values,
+            api_versions=api_versions,
+            helm_version=helm,
+        )
 
     return render
 

@@ -5,6 +5,7 @@ Usage: include "common.serviceMonitor" (dict
   "serviceMonitor" .Values.serviceMonitor   {labels, interval, scrapeTimeout, path, scheme, metricRelabelings, relabelings}
   "port" "http"                            named Service port to scrape
   "dropLabels" (list "user_id")            optional: labels removed from every scraped series
+  "podTargetLabels" (list "version")       optional: pod labels copied onto every series
 )
 */}}
 {{- define "common.serviceMonitor" -}}
@@ -20,6 +21,10 @@ spec:
   selector:
     matchLabels:
       {{- include "common.labels.matchLabels" (dict "context" .context "component" .component) | nindent 6 }}
+  {{- with .podTargetLabels }}
+  podTargetLabels:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   endpoints:
     - port: {{ .port }}
       path: {{ $sm.path | default "/metrics" }}
