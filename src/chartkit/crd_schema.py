@@ -41,8 +41,11 @@ def _convert(node: Schema) -> Schema:
         props.setdefault("apiVersion", {"type": "string"})
         props.setdefault("kind", {"type": "string"})
         props.setdefault("metadata", {"type": "object"})
-    if node.pop("nullable", False) is True and isinstance(node.get("type"), str):
-        node["type"] = [node["type"], "null"]
+    if node.pop("nullable", False) is True:
+        if isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
+        elif isinstance(node.get("type"), list) and "null" not in node["type"]:
+            node["type"] = [*node["type"], "null"]
     for key in [k for k in node if k.startswith("x-kubernetes-")]:
         node.pop(key)
     if "properties" in node:

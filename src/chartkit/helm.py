@@ -9,6 +9,7 @@ helm's stderr.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
@@ -68,7 +69,9 @@ class Helm:
 
         return {**os.environ, **self.extra_env}
 
-    def run(self, args: Sequence[str], timeout: float | None = None) -> str:
+    def run(
+        self, args: Sequence[str], timeout: float | None = None, stdout_in_error: bool = False
+    ) -> str:
         """Run helm and return its stdout; raise HelmError on failure."""
         command = [str(self.binary), *args]
         try:
@@ -82,12 +85,15 @@ class Helm:
         except subprocess.TimeoutExpired as expired:
             raise HelmError(command, -1, f"timed out after {expired.timeout}s") from None
         if result.returncode != 0:
-            raise HelmError(command, result.returncode, result.stderr)
+            detail = result.stderr
+            if stdout_in_error:
+                detail = f"{result.stdout.rstrip()}\n{result.stderr}"
+            raise HelmError(command, result.returncode, detail)
         return result.stdout
 
     def run_streamed(self, args: Sequence[str], timeout: float | None = None) -> str:
         """Run a long helm command, echoing its output live; return stdout."""
-        limit = timeout or self.timeout_seconds
+        limit = math.ceil(timeout or self.timeout_seconds)  # timeout(1) reads 0 as "no limit"
         timeout_binary = shutil.which("timeout")
         command = [str(self.binary), *args]
         wrapped = (
@@ -157,7 +163,8 @@ class Helm:
             args += ["--namespace", namespace]
         for values_file in values_files:
             args += ["--values", str(values_file)]
-        return self.run(args)
+        # helm prints lint findings on stdout and only a summary on stderr
+        return self.run(args, stdout_in_error=True)
 
     def dependency_build(self, chart: Path | str) -> str:
         return self.run(["dependency", "build", str(chart)])

@@ -390,12 +390,12 @@ def _pdb_allows_drain(obj: Object, release: Release) -> Iterator[Finding]:
     if obj.get("kind") != "PodDisruptionBudget":
         return
     spec = obj.get("spec") or {}
+    selector = spec.get("selector")  # policy/v1: a null selector selects no pods
     selected = [
         w
         for w in release.workloads()
-        if _label_selector_matches(
-            spec.get("selector") or {}, pod_template_metadata(w).get("labels") or {}
-        )
+        if selector is not None
+        and _label_selector_matches(selector, pod_template_metadata(w).get("labels") or {})
     ]
     if not selected:
         yield "spec.selector", "selects no pod template of the release"
@@ -446,6 +446,8 @@ def _looks_secret(name: str, value: str) -> bool:
         return False
     if _SECRET_VALUE.search(value):
         return True
+    if value.startswith("/") and " " not in value:
+        return False  # a path to a mounted secret file names the secret, it is not one
     return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET_NAME.search(name)
 
 

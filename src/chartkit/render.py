@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from chartkit.crds import read_crds, served_versions
 from chartkit.helm import Helm, HelmError
 from chartkit.inventory import Inventory, Overlay, Release
 from chartkit.manifest import Manifest
@@ -34,16 +33,12 @@ class RenderRequest:
 def crd_api_versions(crd_dir: Path) -> tuple[str, ...]:
     """API versions ("group/version" and "group/version/Kind") the CRDs in crd_dir serve."""
     found: set[str] = set()
-    for path in sorted(crd_dir.glob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
-            if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
-                continue
-            spec = doc["spec"]
-            for version in spec["versions"]:
-                if version.get("served", True):
-                    group_version = f"{spec['group']}/{version['name']}"
-                    found.add(group_version)
-                    found.add(f"{group_version}/{spec['names']['kind']}")
+    for crd in read_crds(crd_dir):
+        spec = crd["spec"]
+        for version in served_versions(crd):
+            group_version = f"{spec['group']}/{version['name']}"
+            found.add(group_version)
+            found.add(f"{group_version}/{spec['names']['kind']}")
     return tuple(sorted(found))
 
 

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 from referencing import Registry, Resource
 
 from chartkit.crd_schema import strict_schema
+from chartkit.crds import read_crds, served_versions
 from chartkit.manifest import Object, describe
 
 _CORE_SCHEMA_PACKAGE = "kubernetes_validate"
@@ -82,22 +82,18 @@ class SchemaValidator:
 
     @cached_property
     def _crd_schemas(self) -> dict[tuple[str, str], dict[str, Any]]:
-        """(apiVersion, kind) -> strict JSON Schema, from every CRD file."""
+        """(apiVersion, kind) -> strict JSON Schema, for every served CRD version."""
         schemas: dict[tuple[str, str], dict[str, Any]] = {}
-        for path in sorted(self.crd_dir.glob("*.yaml")):
-            for doc in yaml.safe_load_all(path.read_text()):
-                if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+        for crd in read_crds(self.crd_dir):
+            spec = crd["spec"]
+            for version in served_versions(crd):
+                openapi = (version.get("schema") or {}).get("openAPIV3Schema")
+                if openapi is None:
                     continue
-                spec = doc["spec"]
-                for version in spec["versions"]:
-                    openapi = (version.get("schema") or {}).get("openAPIV3Schema")
-                    if openapi is None:
-                        continue
-                    schema = strict_schema(openapi)
-                    # metadata is checked separately, as core ObjectMeta
-                    schema.setdefault("properties", {})["metadata"] = {"type": "object"}
-                    key = (f"{spec['group']}/{version['name']}", spec["names"]["kind"])
-                    schemas[key] = schema
+                schema = strict_schema(openapi)
+                # metadata is checked separately, as core ObjectMeta
+                schema.setdefault("properties", {})["metadata"] = {"type": "object"}
+                schemas[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = schema
         return schemas
 
     def _core_schema_file(self, kube_version: str, api_version: str, kind: str) -> Path:
