@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from chartkit import capacity, plan
 from chartkit.check import ReleaseChecker, ReleaseReport
 from chartkit.docs import DocsError, ReadmeGenerator
 from chartkit.helm import HelmError
@@ -110,6 +111,14 @@ def command_docs(args: argparse.Namespace, root: Path) -> int:
     return 1 if stale else 0
 
 
+def command_capacity(args: argparse.Namespace, root: Path) -> int:
+    return capacity.run(args, root)
+
+
+def command_plan(args: argparse.Namespace, root: Path) -> int:
+    return plan.run(args, root)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chartkit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +138,19 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="regenerate chart READMEs from ## @param comments")
     docs.add_argument("--check", action="store_true", help="fail when a README is stale")
     docs.set_defaults(handler=command_docs)
+
+    capacity_parser = sub.add_parser(
+        "capacity",
+        help="requests and limits per release and namespace; do the pods fit on given nodes?",
+    )
+    capacity.add_arguments(capacity_parser)
+    capacity_parser.set_defaults(handler=command_capacity)
+
+    plan_parser = sub.add_parser(
+        "plan", help="an ECP AI tenant's replicas, totals, monthly cost and warnings"
+    )
+    plan.add_arguments(plan_parser)
+    plan_parser.set_defaults(handler=command_plan)
     return parser
 
 
