@@ -25,6 +25,20 @@ Usage: {{- $ctx := dict -}}{{- include "ecp-tenant.context" (dict "context" . "o
 {{- $_ := set .out "Template" $root.Template -}}
 {{- end -}}
 
+{{/*
+The tenant's preset (presets.<tenant.preset>) as YAML; fails naming tenant.preset when there
+is no such preset. Every template that reads the preset goes through it, so the error is the
+same whichever template helm renders first.
+Usage: include "ecp-tenant.preset" . | fromYaml
+*/}}
+{{- define "ecp-tenant.preset" -}}
+{{- $presets := .Values.presets | default dict -}}
+{{- if not (hasKey $presets .Values.tenant.preset) -}}
+{{- include "common.fail" (dict "field" "tenant.preset" "message" (printf "%q is not a preset (presets: %s)" .Values.tenant.preset (keys $presets | sortAlpha | join ", "))) -}}
+{{- end -}}
+{{- toYaml (get $presets .Values.tenant.preset) -}}
+{{- end -}}
+
 {{/* Labels of the objects of one service: the tenant and the service. */}}
 {{- define "ecp-tenant.serviceLabels" -}}
 ecp.ai/tenant: {{ .context.Values.tenant.id }}
@@ -98,13 +112,10 @@ namespace.yaml, so every render runs it.
 {{- if eq .Release.Namespace $namespace -}}
 {{- include "common.fail" (dict "field" "tenant.id" "message" (printf "the release is installed into %s, the namespace the chart creates for the tenant: install it into another namespace (helm upgrade --install %s charts/ecp-tenant -n ecp-tenants)" $namespace .Release.Name)) -}}
 {{- end -}}
-{{- if not (hasKey ($v.presets | default dict) $v.tenant.preset) -}}
-{{- include "common.fail" (dict "field" "tenant.preset" "message" (printf "%q is not a preset (presets: %s)" $v.tenant.preset (keys $v.presets | sortAlpha | join ", "))) -}}
-{{- end -}}
 {{- if and (eq (int64 $v.rollingUpdate.maxSurge) 0) (eq (int64 $v.rollingUpdate.maxUnavailable) 0) -}}
 {{- include "common.fail" (dict "field" "rollingUpdate.maxUnavailable" "message" "must be at least 1 while rollingUpdate.maxSurge is 0: a rolling update could neither add a pod nor take one down") -}}
 {{- end -}}
-{{- $preset := get $v.presets $v.tenant.preset -}}
+{{- $preset := include "ecp-tenant.preset" . | fromYaml -}}
 {{- $services := include "ecp-tenant.services" . | fromYaml -}}
 {{- $reserved := list "TENANT_ID" "ECP_SERVICE" "MAX_CONCURRENT_SESSIONS" -}}
 {{- $secretName := "(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|_KEY$|^KEY$)" -}}
