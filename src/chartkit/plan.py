@@ -387,7 +387,7 @@ def build_plan(
         if limit and used * 100 >= limit * QUOTA_WARNING_PERCENT:
             warnings.append(
                 f"{label} uses {used * 100 // limit}% of preset {tenant['preset']}'s quota: "
-                "little room to grow, and upgrades need room for surge pods"
+                "little room to grow"
             )
     if not services:
         warnings.append("no service has sessions above 0: nothing runs")
