@@ -653,6 +653,12 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def _names(names: Sequence[str]) -> str:
+    if len(names) > 3:
+        return f"{len(names)} ({', '.join(names[:2])}, ...)"
+    return ",".join(names) or "-"
+
+
 def demand_table(demands: Sequence[Demand], first: str, show_gpu: bool) -> str:
     unit = "cpu/mem/gpu" if show_gpu else "cpu/mem"
     headers = (
@@ -670,7 +676,7 @@ def demand_table(demands: Sequence[Demand], first: str, show_gpu: bool) -> str:
         rows.append(
             (
                 d.name,
-                ",".join(d.namespaces if first == "release" else d.releases) or "-",
+                _names(d.namespaces if first == "release" else d.releases),
                 str(d.pods),
                 _cpu_mem_gpu(
                     d.declared.cpu_request,

@@ -249,15 +249,14 @@ def monthly_cost(
 
 
 def _node_estimates(
-    pods: Sequence[PodRequest], profiles: NodeProfiles, cpu_profile: str | None
+    pods: Sequence[PodRequest], gpu_type: str, profiles: NodeProfiles, cpu_profile: str | None
 ) -> tuple[list[NodeEstimate], list[str]]:
+    """Nodes of each profile the pods need: GPU pods on the profiles offering the tenant's GPU
+    type, the others on the CPU profile."""
     estimates: list[NodeEstimate] = []
     warnings: list[str] = []
-    gpu_pods = [p for p in pods if p.requests.gpu]
-    by_type: dict[str, list[PodRequest]] = {}
-    for pod in gpu_pods:
-        by_type.setdefault(_gpu_type_of(pod), []).append(pod)
-    for gpu_type, group in sorted(by_type.items()):
+    group = [p for p in pods if p.requests.gpu]
+    if group:
         total_gpu = sum(p.requests.gpu for p in group)
         matching = profiles.with_gpu_type(gpu_type)
         if not matching:
@@ -267,7 +266,6 @@ def _node_estimates(
                 f"(profiles offer: {', '.join(known) or 'none'}): {total_gpu} GPU(s) cannot be "
                 "placed"
             )
-            continue
         for profile in matching:
             needed = nodes_needed(group, profile)
             estimates.append(NodeEstimate(profile.name, len(group), needed, gpu_type))
@@ -298,13 +296,6 @@ def _node_estimates(
                 "--cpu-profile"
             )
     return estimates, warnings
-
-
-def _gpu_type_of(pod: PodRequest) -> str:
-    for key, value in pod.node_selector.items():
-        if key.endswith("accelerator") or "gpu" in key:
-            return str(value)
-    return "any"
 
 
 def build_plan(
@@ -373,7 +364,7 @@ def build_plan(
         for p in release_pods(release, namespace, manifest)
         if p.kind == "Deployment" and p.workload in deployments
     ]
-    nodes, warnings = _node_estimates(pods, profiles, cpu_profile)
+    nodes, warnings = _node_estimates(pods, gpu_type, profiles, cpu_profile)
     if total.gpu_request and cost.gpu_hour is None:
         warnings.append(
             f"pricing.gpuHour has no price for GPU type {gpu_type!r}: the estimate leaves the "
