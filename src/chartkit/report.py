@@ -31,14 +31,21 @@ def kinds_summary(report: ReleaseReport) -> str:
     )
 
 
-def _resources(report: ReleaseReport, at_max: bool) -> tuple[str, str]:
-    total = totals(list(report.demands), at_max=at_max)
-    requests = f"{format_cpu(total.cpu_request)}/{format_memory(total.memory_request)}"
-    limits = f"{format_cpu(total.cpu_limit)}/{format_memory(total.memory_limit)}"
-    if total.gpu_request or total.gpu_limit:
-        requests += f"/{total.gpu_request}gpu"
-        limits += f"/{total.gpu_limit}gpu"
-    return requests, limits
+def _pair(cpu: int, memory: int, gpu: int) -> str:
+    text = f"{format_cpu(cpu)}/{format_memory(memory)}"
+    return f"{text}/{gpu}gpu" if gpu else text
+
+
+def resources_summary(report: ReleaseReport) -> tuple[str, str]:
+    """(requests, limits), each "at declared replicas (at HPA maximum)" when they differ."""
+    declared = totals(list(report.demands))
+    at_max = totals(list(report.demands), at_max=True)
+    cells = []
+    for section in ("request", "limit"):
+        now = _pair(*(getattr(declared, f"{r}_{section}") for r in ("cpu", "memory", "gpu")))
+        peak = _pair(*(getattr(at_max, f"{r}_{section}") for r in ("cpu", "memory", "gpu")))
+        cells.append(now if now == peak else f"{now} ({peak})")
+    return cells[0], cells[1]
 
 
 def table(reports: Sequence[ReleaseReport]) -> str:
@@ -47,15 +54,13 @@ def table(reports: Sequence[ReleaseReport]) -> str:
         "chart",
         "namespace",
         "objects",
-        "requests cpu/mem",
-        "limits cpu/mem",
-        "at HPA max req",
+        "requests cpu/mem (HPA max)",
+        "limits cpu/mem (HPA max)",
         "problems",
     )
     rows = []
     for report in reports:
-        requests, limits = _resources(report, at_max=False)
-        max_requests, _ = _resources(report, at_max=True)
+        requests, limits = resources_summary(report)
         rows.append(
             (
                 report.release.name + (f" +{report.overlay.name}" if report.overlay else ""),
@@ -64,7 +69,6 @@ def table(reports: Sequence[ReleaseReport]) -> str:
                 kinds_summary(report),
                 requests,
                 limits,
-                max_requests,
                 "ok" if report.ok else str(len(report.problems())),
             )
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chartkit.manifest import Manifest, Object, containers, is_workload, name_of
 from chartkit.quantity import cpu_millis, memory_bytes
@@ -31,7 +31,6 @@ class WorkloadDemand:
     replicas: int  # declared count (HPA minimum when an HPA owns it)
     max_replicas: int  # HPA maximum, or replicas
     required_anti_affinity: bool = False
-    labels: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
