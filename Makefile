@@ -53,8 +53,10 @@ docs: setup
 test: lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not smoke"
 
+# Smoke options (SMOKE_ARGS): --kube-context=<ctx> --kube-version=1.30 --keep-cluster
+# --smoke-releases=a,b --smoke-parallel=4 --namespace-prefix=smoke- --rwx-storage-class=<c>
 smoke: setup
-	$(BIN)/pytest -m smoke -p no:xdist -v $(SMOKE_ARGS)
+	$(BIN)/pytest tests/smoke -m smoke -p no:xdist -v $(SMOKE_ARGS)
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,0 +1,301 @@
+"""The smoke cluster's prerequisites: pins, manifests, what is planned, how it installs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kubefake import FakeKubectl, failure
+
+from chartkit import prereqs
+from chartkit.inventory import Inventory
+from chartkit.kubectl import KubectlError
+from chartkit.prereqs import (
+    ARGO_ROLLOUTS,
+    EXTERNAL_SECRETS,
+    FAKE_STORE,
+    PROMETHEUS_CRDS,
+    RWX_STORAGE,
+    PrereqActions,
+    PrereqError,
+)
+from chartkit.render import Renderer
+from chartkit.smoke import release_values
+from chartkit.validate import SchemaValidator
+
+
+@pytest.fixture(scope="module")
+def config(repo_root: Path) -> prereqs.PrereqConfig:
+    return prereqs.load_config(repo_root)
+
+
+def crd_versions(repo_root: Path) -> dict[str, str]:
+    """project -> version, from the table in ci/crds/README.md."""
+    found = {}
+    for line in (repo_root / "ci" / "crds" / "README.md").read_text().splitlines():
+        match = re.match(r"\|[^|]*\|\s*([^|]+?)\s*\|\s*(v[0-9.]+),", line)
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+def test_operator_versions_match_the_crds_the_charts_are_validated_against(
+    repo_root: Path, config: prereqs.PrereqConfig
+) -> None:
+    versions = crd_versions(repo_root)
+    assert config.argo["version"] == versions["Argo Rollouts"]
+    assert f"/download/{config.argo['version']}/install.yaml" in config.argo["manifest"]
+    assert config.raw["prometheusOperatorCrds"]["version"] == versions["prometheus-operator"]
+    assert f"v{config.eso['version']}" == versions["External Secrets Operator"]
+
+
+def test_prometheus_crds_are_the_validated_files(config: prereqs.PrereqConfig) -> None:
+    kinds = set()
+    for path in config.prometheus_crd_files:
+        document = yaml.safe_load(path.read_text())
+        assert document["kind"] == "CustomResourceDefinition"
+        kinds.add(document["spec"]["names"]["kind"])
+    assert kinds == {"ServiceMonitor", "PodMonitor", "PrometheusRule"}
+
+
+def test_fake_store_is_a_valid_cluster_secret_store(
+    repo_root: Path, config: prereqs.PrereqConfig
+) -> None:
+    store = prereqs.fake_store_manifest(config)
+    validator = SchemaValidator(["1.30"], repo_root / "ci" / "crds")
+    assert validator.validate(store) == []
+    assert store["metadata"]["name"] == "chartkit-smoke"
+    assert {item["key"] for item in store["spec"]["provider"]["fake"]["data"]} == (
+        config.fake_store_keys
+    )
+
+
+def smoke_external_secrets(
+    renderer: Renderer, inventory: Inventory
+) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for release in inventory.releases:
+        manifest = renderer.render(
+            release.chart,
+            release=release.name,
+            namespace=release.namespace,
+            values_files=release_values(renderer.root, release),
+            api_versions=renderer.platform_api_versions,
+        )
+        found += [(release.name, o) for o in manifest.all("ExternalSecret")]
+    return found
+
+
+def test_every_smoke_external_secret_reads_keys_the_fake_store_holds(
+    renderer: Renderer, inventory: Inventory, config: prereqs.PrereqConfig
+) -> None:
+    external = smoke_external_secrets(renderer, inventory)
+    assert {release for release, _ in external} >= {"r-analytics", "eventstorming"}
+    for release, obj in external:
+        spec = obj["spec"]
+        assert spec["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "chartkit-smoke"}
+        for item in spec.get("data") or []:
+            key = item["remoteRef"]["key"]
+            assert key in config.fake_store_keys, f"{release}: {key} not in the fake store"
+
+
+def test_rwx_class_on_kind_has_no_provisioner(config: prereqs.PrereqConfig) -> None:
+    manifest = prereqs.rwx_storage_class(config)
+    assert manifest["metadata"]["name"] == "chartkit-smoke-rwx"
+    assert manifest["provisioner"] == "kubernetes.io/no-provisioner"
+
+
+def test_rwx_class_can_copy_an_existing_class(config: prereqs.PrereqConfig) -> None:
+    nfs = {
+        "metadata": {"name": "nfs-client", "uid": "x"},
+        "provisioner": "cluster.local/nfs-subdir-external-provisioner",
+        "parameters": {"archiveOnDelete": "false"},
+        "mountOptions": ["nfsvers=4.1"],
+    }
+    manifest = prereqs.rwx_storage_class(config, nfs)
+    assert manifest["metadata"]["name"] == "chartkit-smoke-rwx"
+    assert manifest["provisioner"] == nfs["provisioner"]
+    assert manifest["parameters"] == nfs["parameters"]
+    assert manifest["mountOptions"] == ["nfsvers=4.1"]
+
+
+def test_hostpath_volume_is_bound_to_its_claim_on_the_node(config: prereqs.PrereqConfig) -> None:
+    import kubernetes_validate
+
+    volume = prereqs.hostpath_volume(config, "codebeaker", "codebeaker-data", "1Gi", "node-1")
+    for version in ("1.30", "1.36"):
+        kubernetes_validate.validate(volume, version, strict=True)
+    spec = volume["spec"]
+    assert spec["claimRef"] == {"namespace": "codebeaker", "name": "codebeaker-data"}
+    assert spec["accessModes"] == ["ReadWriteMany"]
+    assert spec["storageClassName"] == "chartkit-smoke-rwx"
+    assert spec["hostPath"]["path"] == "/var/local/chartkit-smoke/codebeaker-codebeaker-data"
+    terms = spec["nodeAffinity"]["required"]["nodeSelectorTerms"]
+    assert terms[0]["matchExpressions"][0]["values"] == ["node-1"]
+
+
+# -- probe and plan -----------------------------------------------------------------------
+
+
+def cluster_with(crds: list[str], deployments: dict[str, str], objects: set[str]) -> FakeKubectl:
+    def get_crd(args: list[str], stdin: str | None) -> str:
+        return "\n".join(f"customresourcedefinition.apiextensions.k8s.io/{c}" for c in crds)
+
+    def get_deployments(args: list[str], stdin: str | None) -> str:
+        selector = args[args.index("-l") + 1]
+        return deployments.get(selector, "")
+
+    def get_object(args: list[str], stdin: str | None) -> str:
+        return f"{args[1]}/{args[2]}" if f"{args[1]}/{args[2]}" in objects else ""
+
+    return FakeKubectl(
+        {
+            "get crd": get_crd,
+            "get deployments": get_deployments,
+            "get clustersecretstore": get_object,
+            "get storageclass": get_object,
+        }
+    )
+
+
+ALL_CRDS = [
+    "rollouts.argoproj.io",
+    "analysistemplates.argoproj.io",
+    "servicemonitors.monitoring.coreos.com",
+    "podmonitors.monitoring.coreos.com",
+    "prometheusrules.monitoring.coreos.com",
+    "externalsecrets.external-secrets.io",
+    "clustersecretstores.external-secrets.io",
+    "secretstores.external-secrets.io",
+]
+
+
+def test_probe_of_an_empty_cluster(config: prereqs.PrereqConfig) -> None:
+    assert prereqs.probe(cluster_with([], {}, set()), config) == set()
+
+
+def test_probe_needs_crds_and_a_running_operator(config: prereqs.PrereqConfig) -> None:
+    # CRDs without the controllers: only the CRD-only prerequisite counts as present
+    kubectl = cluster_with(ALL_CRDS, {}, set())
+    assert prereqs.probe(kubectl, config) == {PROMETHEUS_CRDS}
+    kubectl = cluster_with(
+        ALL_CRDS,
+        {
+            "app.kubernetes.io/name=argo-rollouts": "deployment.apps/argo-rollouts",
+            "app.kubernetes.io/name=external-secrets": "deployment.apps/external-secrets",
+        },
+        {"clustersecretstore/chartkit-smoke", "storageclass/chartkit-smoke-rwx"},
+    )
+    assert prereqs.probe(kubectl, config) == {
+        ARGO_ROLLOUTS,
+        PROMETHEUS_CRDS,
+        EXTERNAL_SECRETS,
+        FAKE_STORE,
+        RWX_STORAGE,
+    }
+
+
+def names(steps: list[prereqs.Step]) -> list[str]:
+    return [step.name for step in steps]
+
+
+def actions(config: prereqs.PrereqConfig, kubectl: FakeKubectl | None = None) -> PrereqActions:
+    return PrereqActions(config, kubectl or FakeKubectl(), ["helm"])  # type: ignore[arg-type]
+
+
+def test_plan_on_a_new_kind_cluster_installs_everything(config: prereqs.PrereqConfig) -> None:
+    steps = prereqs.plan(config, set(), actions(config), kind=True)
+    assert names(steps) == [
+        ARGO_ROLLOUTS,
+        PROMETHEUS_CRDS,
+        EXTERNAL_SECRETS,
+        FAKE_STORE,
+        RWX_STORAGE,
+    ]
+    assert "v1.9.1" in steps[0].description and "2.9.0" in steps[2].description
+
+
+def test_plan_keeps_what_a_cluster_already_runs(config: prereqs.PrereqConfig) -> None:
+    present = {ARGO_ROLLOUTS, PROMETHEUS_CRDS, EXTERNAL_SECRETS, FAKE_STORE, RWX_STORAGE}
+    # the fake store is the smoke tests' own: always applied, its data may have changed
+    assert names(prereqs.plan(config, present, actions(config), kind=False)) == [FAKE_STORE]
+
+
+def test_plan_without_an_rwx_class_on_an_existing_cluster_fails_with_advice(
+    config: prereqs.PrereqConfig,
+) -> None:
+    steps = prereqs.plan(config, {ARGO_ROLLOUTS}, actions(config), kind=False)
+    assert names(steps) == [PROMETHEUS_CRDS, EXTERNAL_SECRETS, FAKE_STORE, RWX_STORAGE]
+    with pytest.raises(PrereqError, match="--rwx-storage-class"):
+        steps[-1].run()
+
+
+def test_plan_copies_a_named_rwx_class(config: prereqs.PrereqConfig) -> None:
+    kubectl = FakeKubectl(
+        {"get storageclass": lambda a, s: '{"provisioner": "efs.csi.aws.com", "metadata": {}}'}
+    )
+    steps = prereqs.plan(
+        config, {RWX_STORAGE}, actions(config, kubectl), kind=False, rwx_copy_of="efs-sc"
+    )
+    assert names(steps)[-1] == RWX_STORAGE and "a copy of efs-sc" in steps[-1].description
+    steps[-1].run()
+    assert kubectl.applied()[-1]["provisioner"] == "efs.csi.aws.com"
+
+
+# -- install --------------------------------------------------------------------------------
+
+
+def test_prometheus_crds_are_applied_and_waited_for(config: prereqs.PrereqConfig) -> None:
+    kubectl = FakeKubectl()
+    actions(config, kubectl).install_prometheus_crds()
+    commands = kubectl.commands()
+    assert [c for c in commands if c.startswith("apply")] == [
+        f"apply -f {path}" for path in config.prometheus_crd_files
+    ]
+    assert (
+        "wait crd/servicemonitors.monitoring.coreos.com --for=condition=Established "
+        "--timeout=120s" in commands
+    )
+
+
+def test_argo_rollouts_from_the_pinned_manifest(config: prereqs.PrereqConfig) -> None:
+    kubectl = FakeKubectl()
+    actions(config, kubectl).install_argo_rollouts()
+    commands = kubectl.commands()
+    assert "create namespace argo-rollouts" in commands
+    assert f"apply -f {config.argo['manifest']} --namespace argo-rollouts" in commands
+    assert any(c.startswith("rollout status deployment/argo-rollouts") for c in commands)
+
+
+def test_fake_store_is_retried_while_the_webhook_starts(
+    config: prereqs.PrereqConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    attempts = []
+
+    def apply(args: list[str], stdin: str | None) -> str:
+        attempts.append(stdin)
+        if len(attempts) < 3:
+            raise KubectlError(
+                ["kubectl"], 1, 'failed calling webhook "validate.clustersecretstore"'
+            )
+        return "clustersecretstore.external-secrets.io/chartkit-smoke serverside-applied"
+
+    kubectl = FakeKubectl({"apply": apply})
+    actions(config, kubectl).apply_fake_store()
+    assert len(attempts) == 3
+    assert kubectl.commands()[-1].startswith(
+        "wait clustersecretstore/chartkit-smoke --for=condition=Ready"
+    )
+
+
+def test_install_reports_each_step_and_names_the_failing_one(config: prereqs.PrereqConfig) -> None:
+    kubectl = FakeKubectl({"rollout status": failure("deployment argo-rollouts timed out")})
+    steps = prereqs.plan(config, {EXTERNAL_SECRETS}, actions(config, kubectl), kind=True)
+    lines: list[str] = []
+    with pytest.raises(PrereqError, match=r"Argo Rollouts v1\.9\.1 .*timed out"):
+        prereqs.install(steps, lines.append)
+    assert lines == [f"prerequisite: {steps[0].description}"]
