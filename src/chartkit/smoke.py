@@ -461,12 +461,13 @@ class ReleaseRun:
                     f"Rollout {name} paused at step {paused.step_index}, expected the pause "
                     f"step {pause_index}"
                 )
-            images = self.pod_images(paused.current_hash)
-            if tag and not any(image.endswith(f":{tag}") for image in images):
+            container = str(containers(rollout)[0]["name"])
+            images = self.pod_images(paused.current_hash, container)
+            if tag and not all(image.endswith(f":{tag}") for image in images):
                 raise SmokeError(f"canary pods of {name} run {sorted(images)}, not tag {tag}")
             self.rollouts.promote(name)
             done = self.rollouts.wait(name, lambda s: s.healthy, limit, "healthy after promote")
-            stable_images = self.pod_images(done.stable_hash)
+            stable_images = self.pod_images(done.stable_hash, container)
             if tag and not all(image.endswith(f":{tag}") for image in stable_images):
                 raise SmokeError(f"stable pods of {name} run {sorted(stable_images)}")
             notes.append(f"{name} paused at step {pause_index}, promoted, stable on {tag}")
@@ -632,7 +633,8 @@ class ReleaseRun:
         text = self.helm(args, "1m")
         return [d for d in yaml.safe_load_all(text) if d]
 
-    def pod_images(self, pod_hash: str) -> set[str]:
+    def pod_images(self, pod_hash: str, container: str) -> set[str]:
+        """Images of one container in the live pods of one pod-template hash."""
         pods = self.ctx.kubectl.get_json(
             "pods",
             None,
@@ -645,10 +647,11 @@ class ReleaseRun:
                 continue
             if (pod.get("metadata") or {}).get("deletionTimestamp"):
                 continue
-            for container in (pod.get("spec") or {}).get("containers") or []:
-                images.add(str(container.get("image")))
+            for item in (pod.get("spec") or {}).get("containers") or []:
+                if item.get("name") == container:
+                    images.add(str(item.get("image")))
         if not images:
-            raise SmokeError(f"no pods with template hash {pod_hash}")
+            raise SmokeError(f"no running pods with template hash {pod_hash}")
         return images
 
     def collect_diagnostics(self) -> Path:

@@ -93,7 +93,12 @@ class FakeCluster:
                 pods.append(
                     {
                         "metadata": {"labels": {"rollouts-pod-template-hash": pod_hash}},
-                        "spec": {"containers": [{"image": f"docker.io/ealen/echo-server:{tag}"}]},
+                        "spec": {
+                            "containers": [
+                                {"name": "api", "image": f"docker.io/ealen/echo-server:{tag}"},
+                                {"name": "sidecar", "image": "docker.io/ealen/echo-server:0.9.2"},
+                            ]
+                        },
                     }
                 )
         return json.dumps({"items": pods})

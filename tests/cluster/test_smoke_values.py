@@ -1,0 +1,198 @@
+"""ci/smoke/: smoke values for every release, proven offline.
+
+Each release renders with its own values plus ci/smoke/<release>.yaml (and with the
+plan's upgrade values on top), with both pinned helm versions, and passes strict schema
+validation and every policy rule; the stand-in image listens where the probes look; the
+settings a smoke cluster cannot honour (load balancers, Prometheus analysis, GPUs) are off.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chartkit import policy
+from chartkit.inventory import find_root, load
+from chartkit.manifest import Manifest, containers, is_workload, name_of
+from chartkit.render import Renderer
+from chartkit.smoke import SMOKE_DIR, load_plan, release_values
+from chartkit.tools import Toolbox
+from chartkit.validate import SchemaValidator
+
+ROOT = find_root()
+INVENTORY = load(ROOT)
+RELEASES = [r.name for r in INVENTORY.releases]
+HELM_VERSIONS = Toolbox(ROOT).helm_versions()
+SMOKE_IMAGE = "docker.io/ealen/echo-server:"
+TEST_IMAGE = "curlimages/curl:"
+
+
+@pytest.fixture(scope="module")
+def validator() -> SchemaValidator:
+    return SchemaValidator(Toolbox(ROOT).pins["validate_kubernetes"], ROOT / "ci" / "crds")
+
+
+def render(
+    renderer: Renderer, name: str, helm: str | None = None, upgrade: bool = False
+) -> Manifest:
+    release = INVENTORY.release(name)
+    plan = load_plan(ROOT)
+    return renderer.render(
+        release.chart,
+        release=release.name,
+        namespace=release.namespace,
+        values_files=release_values(ROOT, release),
+        set_values=plan.chart(release.chart_name).upgrade if upgrade else None,
+        api_versions=renderer.platform_api_versions,
+        helm_version=helm,
+    )
+
+
+def test_every_release_has_smoke_values_and_nothing_else_is_there() -> None:
+    files = {p.stem for p in (ROOT / SMOKE_DIR).glob("*.yaml")} - {"plan"}
+    assert files == set(RELEASES)
+
+
+def test_every_chart_has_a_smoke_plan() -> None:
+    plan = load_plan(ROOT)
+    charts = {r.chart_name for r in INVENTORY.releases}
+    assert charts <= set(plan.charts), f"add to ci/smoke/plan.yaml: {charts - set(plan.charts)}"
+    for chart in charts:
+        assert plan.chart(chart).upgrade, f"{chart}: the upgrade step must change a value"
+    for step in ("install", "test", "upgrade", "rollback", "uninstall"):
+        assert step in plan.timeouts
+
+
+@pytest.mark.parametrize("helm", HELM_VERSIONS)
+@pytest.mark.parametrize("upgrade", [False, True], ids=["install", "upgrade"])
+@pytest.mark.parametrize("release", RELEASES)
+def test_smoke_render_validates_and_passes_policy(
+    renderer: Renderer, validator: SchemaValidator, release: str, upgrade: bool, helm: str
+) -> None:
+    manifest = render(renderer, release, helm, upgrade)
+    objects = list(manifest.objects)
+    problems = [str(p) for p in validator.validate_all(objects)]
+    problems += [str(v) for v in policy.check(objects)]
+    assert not problems, "\n".join(problems)
+
+
+def images(manifest: Manifest) -> list[tuple[str, str]]:
+    return [
+        (name_of(obj), str(c["image"]))
+        for obj in manifest.workloads()
+        for c in containers(obj, include_init=True)
+    ]
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_every_container_runs_a_public_stand_in(renderer: Renderer, release: str) -> None:
+    for workload, image in images(render(renderer, release)):
+        assert image.startswith((SMOKE_IMAGE, TEST_IMAGE)), f"{workload}: {image}"
+
+
+def env_of(container: dict[str, Any], manifest: Manifest) -> dict[str, str]:
+    """A container's plain environment, its ConfigMap envFrom sources included."""
+    env: dict[str, str] = {}
+    for source in container.get("envFrom") or []:
+        ref = source.get("configMapRef")
+        if ref:
+            env.update(manifest.get("ConfigMap", ref["name"]).get("data") or {})
+    for item in container.get("env") or []:
+        if "value" in item:
+            env[item["name"]] = str(item["value"])
+    return env
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_the_stand_in_listens_where_the_probes_look(renderer: Renderer, release: str) -> None:
+    manifest = render(renderer, release)
+    checked = 0
+    for obj in manifest.workloads():
+        if obj["kind"] == "Pod":
+            continue  # helm test hooks
+        for container in containers(obj):
+            ports = {p.get("name"): p["containerPort"] for p in container.get("ports") or []}
+            for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+                http = (container.get(probe) or {}).get("httpGet")
+                if not http:
+                    continue
+                port = http["port"]
+                number = ports[port] if isinstance(port, str) else port
+                listens = env_of(container, manifest).get("PORT")
+                assert listens == str(number), (
+                    f"{name_of(obj)}/{container['name']} {probe} on {number}, "
+                    f"echo-server PORT {listens}"
+                )
+                checked += 1
+    assert checked, f"{release}: no HTTP probe found"
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_nothing_a_smoke_cluster_cannot_provide(renderer: Renderer, release: str) -> None:
+    manifest = render(renderer, release)
+    for service in manifest.all("Service"):
+        assert service["spec"].get("type", "ClusterIP") != "LoadBalancer", name_of(service)
+    assert not manifest.all("AnalysisTemplate"), "no Prometheus for canary analysis"
+    for obj in manifest.workloads():
+        for container in containers(obj, include_init=True):
+            limits = (container.get("resources") or {}).get("limits") or {}
+            assert "nvidia.com/gpu" not in limits, name_of(obj)
+            assert "docker.sock" not in str(container.get("volumeMounts"))
+    for claim in manifest.all("PersistentVolumeClaim"):
+        if "ReadWriteMany" in claim["spec"]["accessModes"]:
+            assert claim["spec"]["storageClassName"] == "chartkit-smoke-rwx"
+
+
+def test_canary_upgrade_changes_the_tag_and_pauses(renderer: Renderer) -> None:
+    plan = load_plan(ROOT)
+    canary = [r for r in INVENTORY.releases if plan.chart(r.chart_name).canary]
+    assert canary, "no release exercises the canary"
+    for release in canary:
+        before = render(renderer, release.name)
+        after = render(renderer, release.name, upgrade=True)
+        rollout = before.get("Rollout")
+        steps = rollout["spec"]["strategy"]["canary"]["steps"]
+        assert steps[0].get("setWeight") and steps[1] == {"pause": {}}, steps
+        old = containers(rollout)[0]["image"]
+        new = containers(after.get("Rollout"))[0]["image"]
+        assert old != new and new.startswith(SMOKE_IMAGE), (old, new)
+
+
+def test_shared_volume_releases_mount_the_claim_in_both_components(renderer: Renderer) -> None:
+    from chartkit.smoke import claim_mount, rwx_claims
+
+    plan = load_plan(ROOT)
+    for release in INVENTORY.releases:
+        shared = plan.chart(release.chart_name).shared_volume
+        if shared is None:
+            continue
+        objects = list(render(renderer, release.name).objects)
+        claims = rwx_claims(objects, "chartkit-smoke-rwx")
+        assert len(claims) == 1
+        claim = claims[0]
+        assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+        writer = claim_mount(objects, name_of(claim), shared.writer)
+        reader = claim_mount(objects, name_of(claim), shared.reader)
+        assert writer.workload != reader.workload
+        assert writer.image.startswith(SMOKE_IMAGE)  # has a shell for kubectl exec
+
+
+def test_smoke_values_files_say_how_to_use_them() -> None:
+    for release in INVENTORY.releases:
+        text = (ROOT / SMOKE_DIR / f"{release.name}.yaml").read_text()
+        assert f"helm upgrade --install {release.name} " in text
+        assert f"-f ci/smoke/{release.name}.yaml" in text
+
+
+def test_workloads_of_smoke_renders_are_all_restricted_admissible(renderer: Renderer) -> None:
+    from chartkit.podsecurity import required_level
+
+    for release in RELEASES:
+        objects = [o for o in render(renderer, release).objects if is_workload(o)]
+        assert required_level(objects)[0] == "restricted", release
+
+
+def test_paths_are_repository_relative() -> None:
+    assert not Path(SMOKE_DIR).is_absolute()
