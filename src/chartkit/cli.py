@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from chartkit import capacity, plan
+from chartkit import capacity, changes, plan, verify
 from chartkit.check import ReleaseChecker, ReleaseReport
 from chartkit.docs import DocsError, ReadmeGenerator
 from chartkit.helm import HelmError
@@ -119,6 +119,14 @@ def command_plan(args: argparse.Namespace, root: Path) -> int:
     return plan.run(args, root)
 
 
+def command_verify(args: argparse.Namespace, root: Path) -> int:
+    return verify.run(args, root)
+
+
+def command_changed(args: argparse.Namespace, root: Path) -> int:
+    return changes.run(args, root)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chartkit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -151,6 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_arguments(plan_parser)
     plan_parser.set_defaults(handler=command_plan)
+
+    verify_parser = sub.add_parser(
+        "verify", help="server-side dry run of every release against the current cluster"
+    )
+    verify.add_arguments(verify_parser)
+    verify_parser.set_defaults(handler=command_verify)
+
+    changed_parser = sub.add_parser(
+        "changed", help="charts and releases a change touches; chart version bump check"
+    )
+    changes.add_arguments(changed_parser)
+    changed_parser.set_defaults(handler=command_changed)
     return parser
 
 
