@@ -380,6 +380,7 @@ class ReleaseRun:
 
     def install(self) -> str:
         self.prepare_volumes()
+        self.installed = True  # from here on, uninstall cleans up even a failed install
         self.helm(
             install_args(
                 self.release,
@@ -391,7 +392,6 @@ class ReleaseRun:
             ),
             self.timeout("install"),
         )
-        self.installed = True
         for rollout in rollouts_of(self.manifest):
             self.rollouts.wait(
                 name_of(rollout),
@@ -503,6 +503,21 @@ class ReleaseRun:
         return f"revision {self.revision()} = revision 1"
 
     def uninstall(self) -> str:
+        history = self.ctx.kubectl.attempt(
+            [
+                "get",
+                "secrets",
+                "--namespace",
+                self.namespace,
+                "-o",
+                "name",
+                "-l",
+                f"owner=helm,name={self.release.name}",
+            ]
+        )
+        if history[0] and not history[1].strip():
+            self.installed = False
+            return "nothing installed"
         self.helm(
             [
                 "uninstall",
@@ -612,10 +627,21 @@ class ReleaseRun:
         for claim in rwx_claims(self.manifest, config.rwx["storageClassName"]):
             name = name_of(claim)
             size = claim["spec"]["resources"]["requests"]["storage"]
-            kind.make_directory(prereqs.hostpath_directory(config, self.namespace, name))
-            self.ctx.kubectl.apply(
-                [prereqs.hostpath_volume(config, self.namespace, name, size, node)]
+            volume = prereqs.hostpath_volume(config, self.namespace, name, size, node)
+            # A volume left by an earlier run (--keep-cluster) is bound to a claim that is
+            # gone: make it afresh (the directory, and what the claim held, stay).
+            self.ctx.kubectl.run(
+                [
+                    "delete",
+                    "persistentvolume",
+                    volume["metadata"]["name"],
+                    "--ignore-not-found",
+                    "--timeout=60s",
+                ],
+                timeout=90,
             )
+            kind.make_directory(prereqs.hostpath_directory(config, self.namespace, name))
+            self.ctx.kubectl.apply([volume])
 
     # -- inspection
 
@@ -798,7 +824,8 @@ class SmokeRun:
     def prepare_namespace(self, name: str, level: podsecurity.Level, why: list[str]) -> str:
         kubectl = self.ctx.kubectl
         if kubectl.exists("namespace", name):
-            labels = kubectl.get_json("namespace", name)["metadata"].get("labels") or {}
+            namespace = kubectl.get_json("namespace", name)
+            labels = namespace["metadata"].get("labels") or {}
             if (
                 labels.get("app.kubernetes.io/managed-by")
                 != MANAGED_BY["app.kubernetes.io/managed-by"]
@@ -806,6 +833,12 @@ class SmokeRun:
                 raise SmokeError(
                     f"namespace {name} exists and was not created by the smoke tests: use a "
                     f"scratch cluster or --namespace-prefix"
+                )
+            if (namespace.get("status") or {}).get("phase") == "Terminating":
+                # left by an earlier run on a kept cluster
+                kubectl.run(
+                    ["wait", f"namespace/{name}", "--for=delete", "--timeout=300s"],
+                    timeout=330,
                 )
         kubectl.apply([podsecurity.namespace_manifest(name, level, dict(MANAGED_BY))])
         if level == "restricted":

@@ -42,6 +42,7 @@ class FakeCluster:
                 "get persistentvolumeclaim": lambda a, s: f"persistentvolumeclaim/{a[2]}",
                 "logs": self.logs,
                 "get events": lambda a, s: "LAST SEEN   TYPE      REASON    OBJECT",
+                "get secrets": self.release_secrets,
             }
         )
 
@@ -66,6 +67,12 @@ class FakeCluster:
                     1
                 ]
         return ""
+
+    def release_secrets(self, args: list[str], stdin: str | None) -> str:
+        """helm's release records, found by kubectl get secrets -l owner=helm,name=..."""
+        release = args[args.index("-l") + 1].split("name=")[1]
+        revision = self.revisions.get(release)
+        return f"secret/sh.helm.release.v1.{release}.v{revision}" if revision else ""
 
     def rollout_object(self, name: str) -> dict[str, Any]:
         status = self.rollouts[name]
@@ -446,3 +453,80 @@ def test_kubectl_failures_in_diagnostics_are_recorded_not_raised(
     text = results["eventstorming"].diagnostics.read_text()
     assert "## events in eventstorming (failed)" in text
     assert "the server is currently unable to respond" in text
+
+
+def test_a_failed_install_is_still_uninstalled(
+    repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
+) -> None:
+    # helm records the failed release before the wait times out
+    def failing_install(args: list[str], timeout: float | None = None, **_: Any) -> str:
+        fake.helm_calls.append(list(args))
+        if args[0] == "upgrade":
+            fake.revisions["eventstorming"] = 1
+            raise HelmError(["helm", *args], 1, "Error: context deadline exceeded")
+        if args[0] == "uninstall":
+            fake.revisions.pop("eventstorming")
+        return ""
+
+    fake.helm_run = failing_install  # type: ignore[method-assign]
+    results, _ = run(repo_root, inventory, renderer, fake, tmp_path, ["eventstorming"])
+    result = results["eventstorming"]
+    assert [(s.name, s.ok) for s in result.steps] == [
+        ("namespace", True),
+        ("install", False),
+        ("uninstall", True),
+    ]
+    assert not fake.revisions
+
+
+def test_nothing_to_uninstall_when_helm_recorded_nothing(
+    repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
+) -> None:
+    fake.fail_helm[("upgrade", "eventstorming")] = "Error: chart requires kubeVersion >=1.30.0-0"
+    fake.revisions.clear()
+    real = fake.helm_run
+
+    def no_record(args: list[str], timeout: float | None = None, **_: Any) -> str:
+        out = real(args, timeout)
+        fake.revisions.pop("eventstorming", None)
+        return out
+
+    fake.helm_run = no_record  # type: ignore[method-assign]
+    results, _ = run(repo_root, inventory, renderer, fake, tmp_path, ["eventstorming"])
+    uninstall = results["eventstorming"].step("uninstall")
+    assert uninstall is not None and uninstall.ok and uninstall.detail == "nothing installed"
+    assert not any(call[0] == "uninstall" for call in fake.helm_calls)
+
+
+def test_a_namespace_left_terminating_by_a_kept_cluster_is_waited_for(
+    repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
+) -> None:
+    fake.namespaces["eventstorming"] = {"app.kubernetes.io/managed-by": "chartkit-smoke"}
+    original = fake.kubectl.handlers["get namespace"]
+
+    def terminating(args: list[str], stdin: str | None) -> str:
+        out = original(args, stdin)
+        if "json" in args:
+            document = json.loads(out)
+            document["status"] = {"phase": "Terminating"}
+            return json.dumps(document)
+        return out
+
+    fake.kubectl.handlers["get namespace"] = terminating
+    results, _ = run(repo_root, inventory, renderer, fake, tmp_path, ["eventstorming"])
+    assert results["eventstorming"].ok
+    assert "wait namespace/eventstorming --for=delete --timeout=300s" in fake.kubectl.commands()
+
+
+def test_a_kept_clusters_volume_is_made_afresh(
+    repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
+) -> None:
+    ctx, _ = context(repo_root, inventory, renderer, fake, tmp_path)
+    ctx.kind = FakeKind()  # type: ignore[assignment]
+    SmokeRun(ctx).run([inventory.release("codebeaker")], parallel=1)
+    commands = fake.kubectl.commands()
+    delete = commands.index(
+        "delete persistentvolume chartkit-smoke-codebeaker-codebeaker-data --ignore-not-found "
+        "--timeout=60s"
+    )
+    assert fake.kubectl.calls[delete + 1][0] == "apply"
