@@ -247,7 +247,8 @@ def test_prod_overlay_hardens(release, service: str) -> None:
     # Timed pauses keep the values' durations in production.
     pauses = [s["pause"] for s in rollout["spec"]["strategy"]["canary"]["steps"] if "pause" in s]
     assert all(p == {"duration": "60s"} for p in pauses)
-    assert not manifest.all("PrometheusRule")
+    # Alerting rules are on in production (test_api_alert_rules.py tests them).
+    assert len(manifest.all("PrometheusRule")) == 1
 
 
 @pytest.mark.parametrize("overlay", [None, DEV, PROD], ids=["bare", "dev", "prod"])
