@@ -103,8 +103,9 @@ def test_renders_every_object_of_the_release(render):
     assert "PrometheusRule" not in manifest.kinds()
 
 
-def test_no_prometheus_rules_even_when_the_overlay_asks(render):
-    assert "PrometheusRule" not in render(PROD).kinds()
+def test_prometheus_rules_only_when_the_prod_overlay_asks(render):
+    # Off by default; the alerts themselves are tested in test_r_analytics_alert_rules.py.
+    assert render(PROD).kinds()["PrometheusRule"] == 1
 
 
 @pytest.mark.parametrize("overlays", [(), (DEV,), (PROD,)], ids=["bare", "dev", "prod"])

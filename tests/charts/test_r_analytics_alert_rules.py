@@ -1,0 +1,312 @@
+"""charts/r-analytics PrometheusRule: when it renders and which alerts it holds, and promtool
+unit tests (tests/promtool/r-analytics/<Alert>.test.yaml) run against the rules rendered
+for the release with the prod overlay, with the latency alert on, and with other values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chartkit.inventory import find_root
+from chartkit.manifest import Manifest, containers
+from chartkit.promtool import (
+    Promtool,
+    alert_rules,
+    alert_timing,
+    latency_buckets,
+    load_values,
+    rule_file,
+    run_rule_tests,
+    write_yaml,
+)
+from chartkit.validate import SchemaValidator
+
+ROOT = find_root()
+CHART = "r-analytics"
+VALUES = "values/r-analytics.yaml"
+RELEASE = "r-analytics"
+NAMESPACE = "seedtest"
+DEV, PROD = "values/env/dev.yaml", "values/env/prod.yaml"
+TESTS = ROOT / "tests" / "promtool" / "r-analytics"
+# alert -> (its section of prometheusRule, when its condition starts holding: 0 for a gauge)
+ALERTS = {
+    "RAnalyticsTargetDown": ("targetDown", 0),
+    "RAnalyticsHpaMaxedOut": ("hpaMaxedOut", 0),
+    "RAnalyticsHighLatencyP95": ("latency", 60),
+}
+LATENCY_ON = {"prometheusRule.latency.enabled": True}
+HELMS = ("4.1.4", "3.18.0")
+
+
+@pytest.fixture(scope="session")
+def promtool() -> Promtool:
+    return Promtool()
+
+
+@pytest.fixture(scope="session")
+def render(render_chart):
+    def _render(*overlays: str, set_values: dict[str, Any] | None = None, **options) -> Manifest:
+        return render_chart(
+            CHART,
+            VALUES,
+            *overlays,
+            set_values=set_values,
+            release=RELEASE,
+            namespace=NAMESPACE,
+            **options,
+        )
+
+    return _render
+
+
+def scraped_service(manifest: Manifest) -> dict[str, Any]:
+    """The Service the ServiceMonitor selects: its name is the `service` label of the
+    series (set by the Prometheus operator)."""
+    selector = manifest.get("ServiceMonitor")["spec"]["selector"]["matchLabels"]
+    (service,) = [
+        s
+        for s in manifest.all("Service")
+        if selector.items() <= (s["metadata"].get("labels") or {}).items()
+    ]
+    return service
+
+
+def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
+    """Labels from the objects the series come from; numbers and times from the values."""
+    deployment = manifest.get("Deployment")
+    name = deployment["metadata"]["name"]
+    container = containers(deployment)[0]
+    rules = values["prometheusRule"]
+    found: dict[str, Any] = {
+        "namespace": deployment["metadata"]["namespace"],
+        "service": scraped_service(manifest)["metadata"]["name"],
+        "pod": f"{name}-5c8f7d9b6-h4k7s",
+        "pod_2": f"{name}-5c8f7d9b6-w9q2m",
+        "container": container["name"],
+        "port": container["ports"][0]["containerPort"],
+        "histogram": rules["latency"]["histogram"],
+    }
+    hpa = manifest.find("HorizontalPodAutoscaler")
+    if hpa is not None:
+        assert hpa["spec"]["scaleTargetRef"]["name"] == name
+        found["hpa"] = hpa["metadata"]["name"]
+        found["hpa_max"] = hpa["spec"]["maxReplicas"]
+        found["hpa_below_max"] = hpa["spec"]["maxReplicas"] - 1
+    found.update(latency_buckets(rules["latency"]["thresholdSeconds"]))
+    for alert, (section, start) in ALERTS.items():
+        for key, value in alert_timing(rules[section]["for"], condition_from=start).items():
+            found[f"{alert}.{key}"] = value
+        found[f"{alert}.severity"] = rules[section]["severity"]
+    return found
+
+
+def run_alert_test(promtool, manifest, values, alert, tmp_path, rules=None) -> Any:
+    return run_rule_tests(
+        promtool,
+        rules or rule_file(manifest.objects),
+        TESTS / f"{alert}.test.yaml",
+        placeholders(manifest, values),
+        tmp_path / alert,
+    )
+
+
+# -- when it renders, and what --------------------------------------------------------------
+
+
+def test_off_by_default_and_in_dev_on_in_prod(render) -> None:
+    assert not render().all("PrometheusRule")
+    assert not render(DEV).all("PrometheusRule")
+    assert not render(DEV, set_values={"prometheusRule.enabled": True}).all("PrometheusRule")
+    assert len(render(set_values={"prometheusRule.enabled": True}).all("PrometheusRule")) == 1
+    rule = render(PROD).get("PrometheusRule", "r-analytics")
+    assert rule["metadata"]["namespace"] == NAMESPACE
+    assert rule["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    assert rule["metadata"]["labels"]["app.kubernetes.io/name"] == "r-analytics"
+    assert rule["metadata"]["labels"]["app.kubernetes.io/version"] == "1.0.0"
+
+
+def test_prod_alerts_and_their_labels(render) -> None:
+    alerts = alert_rules(render(PROD).objects)
+    # the latency alert waits for a histogram the service does not expose today
+    assert list(alerts) == ["RAnalyticsTargetDown", "RAnalyticsHpaMaxedOut"]
+    assert alerts["RAnalyticsTargetDown"]["labels"] == {
+        "severity": "critical",
+        "service": "r-analytics",
+        "namespace": NAMESPACE,
+    }
+    assert alerts["RAnalyticsTargetDown"]["for"] == "5m"
+    assert alerts["RAnalyticsHpaMaxedOut"]["labels"]["severity"] == "warning"
+    assert alerts["RAnalyticsHpaMaxedOut"]["for"] == "15m"
+    assert "maximum of 10 " in alerts["RAnalyticsHpaMaxedOut"]["annotations"]["summary"]
+
+
+def test_latency_alert_reads_the_configured_histogram(render) -> None:
+    manifest = render(
+        PROD, set_values={**LATENCY_ON, "prometheusRule.latency.histogram": "plumber_seconds"}
+    )
+    rule = alert_rules(manifest.objects)["RAnalyticsHighLatencyP95"]
+    assert "rate(plumber_seconds_bucket{" in rule["expr"]
+    assert rule["expr"].rstrip().endswith("> 10")
+
+
+def test_no_hpa_alert_without_an_hpa_or_when_it_cannot_scale(render) -> None:
+    no_hpa = render(PROD, set_values={"autoscaling.enabled": False})
+    assert list(alert_rules(no_hpa.objects)) == ["RAnalyticsTargetDown"]
+    pinned = render(PROD, set_values={"autoscaling.minReplicas": 4, "autoscaling.maxReplicas": 4})
+    assert "RAnalyticsHpaMaxedOut" not in alert_rules(pinned.objects)
+    # the prod overlay's minimum of 2 leaves room below 3
+    three = render(PROD, set_values={"autoscaling.minReplicas": 1, "autoscaling.maxReplicas": 3})
+    assert (
+        "maximum of 3 "
+        in alert_rules(three.objects)["RAnalyticsHpaMaxedOut"]["annotations"]["summary"]
+    )
+
+
+def test_scrape_alerts_need_the_service_monitor(render) -> None:
+    manifest = render(PROD, set_values={**LATENCY_ON, "serviceMonitor.enabled": False})
+    assert list(alert_rules(manifest.objects)) == ["RAnalyticsHpaMaxedOut"]
+    nothing = render(
+        PROD, set_values={"serviceMonitor.enabled": False, "autoscaling.enabled": False}
+    )
+    assert not nothing.all("PrometheusRule")
+
+
+def test_alert_labels_and_runbooks(render) -> None:
+    manifest = render(
+        PROD,
+        set_values={
+            "prometheusRule.alertLabels": {"team": "seedtest"},
+            "prometheusRule.runbookUrl": "https://runbooks.example.com/r-analytics",
+        },
+    )
+    for name, rule in alert_rules(manifest.objects).items():
+        assert rule["labels"]["team"] == "seedtest"
+        assert rule["annotations"]["runbook_url"] == (
+            f"https://runbooks.example.com/r-analytics/{name.lower()}"
+        )
+
+
+@pytest.mark.parametrize("helm", HELMS)
+def test_rule_validates_against_the_crd_and_helm_versions_agree(render, renderer, helm) -> None:
+    validator = SchemaValidator(
+        renderer.toolbox.pins["validate_kubernetes"], renderer.root / "ci" / "crds"
+    )
+    manifest = render(PROD, set_values=LATENCY_ON, helm=helm)
+    assert validator.validate(manifest.get("PrometheusRule")) == []
+    assert manifest.all("PrometheusRule") == render(PROD, set_values=LATENCY_ON).all(
+        "PrometheusRule"
+    )
+
+
+REFUSED = [
+    ("prometheusRule.targetDown.severity", "urgent"),
+    ("prometheusRule.hpaMaxedOut.for", "15 minutes"),
+    ("prometheusRule.latency.thresholdSeconds", 0),
+    ("prometheusRule.latency.histogram", "plumber-seconds"),
+    ("prometheusRule.alertLabels", {"namespace": "other"}),
+    ("prometheusRule.targetDown.threshold", 1),
+]
+
+
+@pytest.mark.parametrize("helm", HELMS)
+@pytest.mark.parametrize(("field", "value"), REFUSED, ids=[f"{f}={v}" for f, v in REFUSED])
+def test_schema_refuses(chart_error, helm, field, value) -> None:
+    error = chart_error(
+        CHART, VALUES, set_values={field: value}, release=RELEASE, namespace=NAMESPACE, helm=helm
+    )
+    parent, _, key = field.rpartition(".")
+    slashed = "/" + field.replace(".", "/")
+    assert slashed in error or field in error or (key in error and parent.split(".")[-1] in error)
+
+
+# -- promtool ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("set_values", [None, LATENCY_ON], ids=["prod", "latency-on"])
+def test_rendered_rules_pass_promtool_check(render, promtool, tmp_path, set_values) -> None:
+    rules = write_yaml(
+        tmp_path / "rules.yaml", rule_file(render(PROD, set_values=set_values).objects)
+    )
+    result = promtool.check_rules(rules)
+    assert result.ok, str(result)
+
+
+def test_every_alert_has_a_promtool_test_file(render) -> None:
+    rendered = set(alert_rules(render(PROD, set_values=LATENCY_ON).objects))
+    files = {p.name.removesuffix(".test.yaml") for p in TESTS.glob("*.test.yaml")}
+    assert rendered == set(ALERTS) == files
+
+
+@pytest.mark.parametrize("alert", list(ALERTS))
+def test_promtool_unit_tests_of_the_release(
+    render_release, render, promtool, tmp_path: Path, alert: str
+) -> None:
+    if alert == "RAnalyticsHighLatencyP95":
+        # off in the release: tested with the release's values plus the alert turned on
+        manifest = render(PROD, set_values=LATENCY_ON)
+        values = load_values(ROOT, CHART, VALUES, PROD, set_values=LATENCY_ON)
+    else:
+        manifest = render_release(RELEASE, "prod")
+        values = load_values(ROOT, CHART, VALUES, PROD)
+    result = run_alert_test(promtool, manifest, values, alert, tmp_path)
+    assert result.ok, str(result)
+
+
+CUSTOM = {
+    "fullnameOverride": "analytics",
+    "autoscaling.maxReplicas": 6,
+    "prometheusRule.targetDown": {"enabled": True, "for": "2m", "severity": "warning"},
+    "prometheusRule.hpaMaxedOut": {"enabled": True, "for": "45m", "severity": "info"},
+    "prometheusRule.latency": {
+        "enabled": True,
+        "histogram": "plumber_request_duration_seconds",
+        "thresholdSeconds": 2.5,
+        "window": "10m",
+        "for": "3m",
+        "severity": "critical",
+    },
+}
+
+
+@pytest.mark.parametrize("alert", list(ALERTS))
+def test_promtool_unit_tests_follow_the_values(render, promtool, tmp_path: Path, alert) -> None:
+    manifest = render(PROD, set_values=CUSTOM)
+    values = load_values(ROOT, CHART, VALUES, PROD, set_values=CUSTOM)
+    assert placeholders(manifest, values)["service"] == "analytics"
+    result = run_alert_test(promtool, manifest, values, alert, tmp_path)
+    assert result.ok, str(result)
+
+
+MUTATIONS = [
+    ("RAnalyticsTargetDown", "expr", 'service="', 'servcie="'),
+    ("RAnalyticsTargetDown", "expr", "== 0", "== 1"),
+    ("RAnalyticsTargetDown", "expr", "absent(", "count("),
+    ("RAnalyticsTargetDown", "for", "5m", "2m"),
+    ("RAnalyticsTargetDown", "for", "5m", "10m"),
+    ("RAnalyticsHpaMaxedOut", "expr", 'horizontalpodautoscaler="r-analytics"', 'hpa="r-analytics"'),
+    ("RAnalyticsHpaMaxedOut", "expr", ">=", "<"),
+    ("RAnalyticsHpaMaxedOut", "expr", "spec_max_replicas", "spec_min_replicas"),
+    ("RAnalyticsHpaMaxedOut", "for", "15m", "5m"),
+    ("RAnalyticsHighLatencyP95", "expr", "> 10", "> 20"),
+    ("RAnalyticsHighLatencyP95", "expr", "> 10", ">= 10"),
+    ("RAnalyticsHighLatencyP95", "expr", 'namespace="', 'ns="'),
+]
+
+
+@pytest.mark.parametrize(
+    ("alert", "field", "old", "new"), MUTATIONS, ids=[f"{m[0]}:{m[2]}->{m[3]}" for m in MUTATIONS]
+)
+def test_a_typo_in_the_rule_fails_its_promtool_test(
+    render, promtool, tmp_path: Path, alert, field, old, new
+) -> None:
+    manifest = render(PROD, set_values=LATENCY_ON)
+    values = load_values(ROOT, CHART, VALUES, PROD, set_values=LATENCY_ON)
+    rules = rule_file(manifest.objects)
+    assert run_alert_test(promtool, manifest, values, alert, tmp_path / "as-rendered", rules).ok
+    (rule,) = [r for g in rules["groups"] for r in g["rules"] if r.get("alert") == alert]
+    assert old in rule[field], f"{alert}.{field} has no {old!r}: {rule[field]}"
+    rule[field] = rule[field].replace(old, new)
+    result = run_alert_test(promtool, manifest, values, alert, tmp_path / "mutated", rules)
+    assert not result.ok, f"{alert} with {field} {old!r} -> {new!r} still passes"
