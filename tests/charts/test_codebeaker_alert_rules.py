@@ -1,0 +1,314 @@
+"""charts/codebeaker PrometheusRule: the worker HPA at its maximum (the file queue cannot
+take more workers) and the API's 5xx share. When each alert renders, what it carries, and
+promtool unit tests (tests/promtool/codebeaker/<Alert>.test.yaml) run against the rules
+rendered for both releases with the prod overlay, with the ServiceMonitor on, and with
+other values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chartkit.inventory import find_root, load
+from chartkit.manifest import Manifest, pod_template_metadata
+from chartkit.promtool import (
+    Promtool,
+    alert_rules,
+    alert_timing,
+    error_counts,
+    load_values,
+    rule_file,
+    run_rule_tests,
+    write_yaml,
+)
+from chartkit.validate import SchemaValidator
+
+ROOT = find_root()
+INVENTORY = load(ROOT)
+CHART = "codebeaker"
+VALUES = "values/codebeaker-prod.yaml"
+RELEASE = NAMESPACE = "codebeaker"
+DEV, PROD = "values/env/dev.yaml", "values/env/prod.yaml"
+TESTS = ROOT / "tests" / "promtool" / "codebeaker"
+# alert -> (its section of prometheusRule, when its condition starts holding: 0 for a gauge)
+ALERTS = {
+    "CodebeakerWorkerHpaMaxedOut": ("workerHpaMaxedOut", 0),
+    "CodebeakerApiHighErrorRate": ("apiErrorRate", 60),
+}
+SCRAPED = {"serviceMonitor.enabled": True}
+COMPONENT = "app.kubernetes.io/component"
+HELMS = ("4.1.4", "3.18.0")
+
+
+@pytest.fixture(scope="session")
+def promtool() -> Promtool:
+    return Promtool()
+
+
+@pytest.fixture(scope="session")
+def render(render_chart):
+    def _render(*overlays: str, set_values: dict[str, Any] | None = None, **options) -> Manifest:
+        return render_chart(
+            CHART,
+            VALUES,
+            *overlays,
+            set_values=set_values,
+            release=RELEASE,
+            namespace=NAMESPACE,
+            **options,
+        )
+
+    return _render
+
+
+def component(manifest: Manifest, kind: str, name: str) -> dict[str, Any]:
+    (found,) = [o for o in manifest.all(kind) if o["metadata"]["labels"].get(COMPONENT) == name]
+    return found
+
+
+def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
+    """Labels from the objects the series come from; numbers and times from the values."""
+    api = component(manifest, "Deployment", "api")
+    worker = component(manifest, "Deployment", "worker")
+    rules = values["prometheusRule"]
+    errors = rules["apiErrorRate"]
+    found: dict[str, Any] = {
+        "namespace": api["metadata"]["namespace"],
+        # alerts name the platform (the release's full name, the part-of label)
+        "alert_service": pod_template_metadata(worker)["labels"]["app.kubernetes.io/part-of"],
+        "pod": f"{api['metadata']['name']}-84c5d7f9b-t6v2x",
+        "metric": errors["metric"],
+        "status_label": errors["statusLabel"],
+    }
+    monitor = manifest.find("ServiceMonitor")
+    if monitor is not None:
+        # the Prometheus operator labels the series with the selected Service's name
+        selector = monitor["spec"]["selector"]["matchLabels"]
+        (service,) = [
+            s
+            for s in manifest.all("Service")
+            if selector.items() <= (s["metadata"].get("labels") or {}).items()
+        ]
+        found["service"] = service["metadata"]["name"]
+    hpas = [
+        h
+        for h in manifest.all("HorizontalPodAutoscaler")
+        if h["spec"]["scaleTargetRef"]["name"] == worker["metadata"]["name"]
+    ]
+    if hpas:
+        (hpa,) = hpas
+        found["hpa"] = hpa["metadata"]["name"]
+        found["hpa_max"] = hpa["spec"]["maxReplicas"]
+        found["hpa_below_max"] = hpa["spec"]["maxReplicas"] - 1
+    found.update(error_counts(errors["threshold"], errors["window"]))
+    for alert, (section, start) in ALERTS.items():
+        for key, value in alert_timing(rules[section]["for"], condition_from=start).items():
+            found[f"{alert}.{key}"] = value
+        found[f"{alert}.severity"] = rules[section]["severity"]
+    return found
+
+
+def run_alert_test(promtool, manifest, values, alert, tmp_path, rules=None) -> Any:
+    return run_rule_tests(
+        promtool,
+        rules or rule_file(manifest.objects),
+        TESTS / f"{alert}.test.yaml",
+        placeholders(manifest, values),
+        tmp_path / alert,
+    )
+
+
+# -- when it renders, and what --------------------------------------------------------------
+
+
+def test_off_by_default_and_in_dev_on_in_prod(render) -> None:
+    assert not render().all("PrometheusRule")
+    assert not render(DEV).all("PrometheusRule")
+    rule = render(PROD).get("PrometheusRule", "codebeaker")
+    assert rule["metadata"]["namespace"] == NAMESPACE
+    assert rule["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    assert rule["metadata"]["labels"]["app.kubernetes.io/name"] == "codebeaker"
+    assert rule["metadata"]["labels"]["app.kubernetes.io/instance"] == RELEASE
+
+
+def test_prod_release_alerts_on_the_workers_only_while_the_api_is_not_scraped(render) -> None:
+    alerts = alert_rules(render(PROD).objects)
+    assert list(alerts) == ["CodebeakerWorkerHpaMaxedOut"]
+    worker = alerts["CodebeakerWorkerHpaMaxedOut"]
+    assert worker["labels"] == {
+        "severity": "warning",
+        "service": "codebeaker",
+        "component": "worker",
+        "namespace": NAMESPACE,
+    }
+    assert worker["for"] == "15m"
+    assert 'horizontalpodautoscaler="codebeaker-worker"' in worker["expr"]
+    assert "file queue" in worker["annotations"]["description"]
+    scraped = alert_rules(render(PROD, set_values=SCRAPED).objects)
+    assert list(scraped) == list(ALERTS)
+    assert scraped["CodebeakerApiHighErrorRate"]["labels"]["component"] == "api"
+    assert scraped["CodebeakerApiHighErrorRate"]["labels"]["severity"] == "critical"
+
+
+def test_dev_release_with_the_prod_overlay_has_no_alert(render_release) -> None:
+    # codebeaker-dev runs fixed single workers (no HPA) and no ServiceMonitor
+    assert not render_release("codebeaker-dev", "prod").all("PrometheusRule")
+
+
+def test_worker_alert_needs_a_worker_hpa_that_can_scale(render) -> None:
+    fixed = render(PROD, set_values={"worker.autoscaling.enabled": False, **SCRAPED})
+    assert list(alert_rules(fixed.objects)) == ["CodebeakerApiHighErrorRate"]
+    pinned = {"worker.autoscaling.minReplicas": 10, "worker.autoscaling.maxReplicas": 10}
+    assert not render(PROD, set_values=pinned).all("PrometheusRule")
+
+
+def test_redis_queue_changes_the_worker_alert_explanation(render) -> None:
+    redis = {
+        "queue.type": "redis",
+        "queue.redis.existingSecret": "codebeaker-redis",
+        "worker.autoscaling.maxReplicas": 30,
+    }
+    worker = alert_rules(render(PROD, set_values=redis).objects)["CodebeakerWorkerHpaMaxedOut"]
+    assert "file queue" not in worker["annotations"]["description"]
+    assert "maximum of 30 workers" in worker["annotations"]["summary"]
+
+
+def test_api_metric_and_status_label_from_values(render) -> None:
+    otel = {
+        **SCRAPED,
+        "prometheusRule.apiErrorRate.metric": "http_server_request_duration_seconds_count",
+        "prometheusRule.apiErrorRate.statusLabel": "http_response_status_code",
+    }
+    expr = alert_rules(render(PROD, set_values=otel).objects)["CodebeakerApiHighErrorRate"]["expr"]
+    assert 'http_server_request_duration_seconds_count{namespace="codebeaker"' in expr
+    assert 'http_response_status_code=~"5.."' in expr
+
+
+def test_alert_labels_keep_the_chart_labels(render) -> None:
+    manifest = render(PROD, set_values={"prometheusRule.alertLabels": {"team": "codebeaker"}})
+    (rule,) = alert_rules(manifest.objects).values()
+    assert rule["labels"]["team"] == "codebeaker" and rule["labels"]["component"] == "worker"
+
+
+@pytest.mark.parametrize("helm", HELMS)
+def test_rule_validates_against_the_crd_and_helm_versions_agree(render, renderer, helm) -> None:
+    validator = SchemaValidator(
+        renderer.toolbox.pins["validate_kubernetes"], renderer.root / "ci" / "crds"
+    )
+    manifest = render(PROD, set_values=SCRAPED, helm=helm)
+    assert validator.validate(manifest.get("PrometheusRule")) == []
+    assert manifest.all("PrometheusRule") == render(PROD, set_values=SCRAPED).all("PrometheusRule")
+
+
+REFUSED = [
+    ("prometheusRule.apiErrorRate.threshold", 2),
+    ("prometheusRule.apiErrorRate.statusLabel", "status-code"),
+    ("prometheusRule.apiErrorRate.metric", ""),
+    ("prometheusRule.workerHpaMaxedOut.severity", "high"),
+    ("prometheusRule.alertLabels", {"component": "queue"}),
+    ("prometheusRule.workerHpa", {"enabled": True}),
+]
+
+
+@pytest.mark.parametrize("helm", HELMS)
+@pytest.mark.parametrize(("field", "value"), REFUSED, ids=[f"{f}={v}" for f, v in REFUSED])
+def test_schema_refuses(chart_error, helm, field, value) -> None:
+    error = chart_error(
+        CHART, VALUES, set_values={field: value}, release=RELEASE, namespace=NAMESPACE, helm=helm
+    )
+    parent, _, key = field.rpartition(".")
+    slashed = "/" + field.replace(".", "/")
+    assert slashed in error or field in error or (key in error and parent.split(".")[-1] in error)
+
+
+# -- promtool ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("set_values", [None, SCRAPED], ids=["prod", "scraped"])
+def test_rendered_rules_pass_promtool_check(render, promtool, tmp_path, set_values) -> None:
+    manifest = render(PROD, set_values=set_values)
+    result = promtool.check_rules(write_yaml(tmp_path / "rules.yaml", rule_file(manifest.objects)))
+    assert result.ok, str(result)
+
+
+def test_every_alert_has_a_promtool_test_file(render) -> None:
+    rendered = set(alert_rules(render(PROD, set_values=SCRAPED).objects))
+    files = {p.name.removesuffix(".test.yaml") for p in TESTS.glob("*.test.yaml")}
+    assert rendered == set(ALERTS) == files
+
+
+@pytest.mark.parametrize("alert", list(ALERTS))
+def test_promtool_unit_tests_of_the_release(render_release, render, promtool, tmp_path, alert):
+    if alert == "CodebeakerApiHighErrorRate":
+        # rendered only with the ServiceMonitor, which the values file leaves off
+        manifest = render(PROD, set_values=SCRAPED)
+        values = load_values(ROOT, CHART, VALUES, PROD, set_values=SCRAPED)
+    else:
+        manifest = render_release(RELEASE, "prod")
+        values = load_values(ROOT, CHART, VALUES, PROD)
+    result = run_alert_test(promtool, manifest, values, alert, tmp_path)
+    assert result.ok, str(result)
+
+
+CUSTOM = {
+    **SCRAPED,
+    "fullnameOverride": "beaker",
+    "worker.autoscaling.maxReplicas": 7,
+    "prometheusRule.workerHpaMaxedOut": {"enabled": True, "for": "30m", "severity": "critical"},
+    "prometheusRule.apiErrorRate": {
+        "enabled": True,
+        "metric": "http_server_request_duration_seconds_count",
+        "statusLabel": "http_response_status_code",
+        "threshold": 0.2,
+        "window": "2m",
+        "for": "1m",
+        "severity": "warning",
+    },
+}
+
+
+@pytest.mark.parametrize("alert", list(ALERTS))
+def test_promtool_unit_tests_follow_the_values(render, promtool, tmp_path: Path, alert) -> None:
+    manifest = render(PROD, set_values=CUSTOM)
+    values = load_values(ROOT, CHART, VALUES, PROD, set_values=CUSTOM)
+    found = placeholders(manifest, values)
+    assert (found["service"], found["hpa"], found["hpa_max"]) == ("beaker-api", "beaker-worker", 7)
+    result = run_alert_test(promtool, manifest, values, alert, tmp_path)
+    assert result.ok, str(result)
+
+
+MUTATIONS = [
+    (
+        "CodebeakerWorkerHpaMaxedOut",
+        "expr",
+        'horizontalpodautoscaler="codebeaker-worker"',
+        'horizontalpodautoscaler="codebeaker-api"',
+    ),
+    ("CodebeakerWorkerHpaMaxedOut", "expr", 'namespace="', 'namespcae="'),
+    ("CodebeakerWorkerHpaMaxedOut", "expr", ">=", ">"),
+    ("CodebeakerWorkerHpaMaxedOut", "for", "15m", "20m"),
+    ("CodebeakerApiHighErrorRate", "expr", 'service="codebeaker-api"', 'service="codebeaker"'),
+    ("CodebeakerApiHighErrorRate", "expr", 'code=~"5.."', 'status=~"5.."'),
+    ("CodebeakerApiHighErrorRate", "expr", "> 0.05", "> 0.1"),
+    ("CodebeakerApiHighErrorRate", "expr", "> 0.05", ">= 0.05"),
+    ("CodebeakerApiHighErrorRate", "for", "5m", "2m"),
+]
+
+
+@pytest.mark.parametrize(
+    ("alert", "field", "old", "new"), MUTATIONS, ids=[f"{m[0]}:{m[2]}->{m[3]}" for m in MUTATIONS]
+)
+def test_a_typo_in_the_rule_fails_its_promtool_test(
+    render, promtool, tmp_path: Path, alert, field, old, new
+) -> None:
+    manifest = render(PROD, set_values=SCRAPED)
+    values = load_values(ROOT, CHART, VALUES, PROD, set_values=SCRAPED)
+    rules = rule_file(manifest.objects)
+    assert run_alert_test(promtool, manifest, values, alert, tmp_path / "as-rendered", rules).ok
+    (rule,) = [r for g in rules["groups"] for r in g["rules"] if r.get("alert") == alert]
+    assert old in rule[field], f"{alert}.{field} has no {old!r}: {rule[field]}"
+    rule[field] = rule[field].replace(old, new)
+    result = run_alert_test(promtool, manifest, values, alert, tmp_path / "mutated", rules)
+    assert not result.ok, f"{alert} with {field} {old!r} -> {new!r} still passes"
