@@ -82,6 +82,9 @@ class FakeKubectl:
             ["apply", "-f", str(source), *(["--namespace", namespace] if namespace else [])]
         )
 
+    def server_version(self, timeout: float = 15.0) -> str:
+        return str(json.loads(self.run(["get", "--raw", "/version"]))["gitVersion"])
+
     def applied(self) -> list[dict[str, Any]]:
         """Every object passed to apply, in order."""
         objects: list[dict[str, Any]] = []
