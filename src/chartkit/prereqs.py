@@ -262,10 +262,17 @@ def plan(
 class PrereqActions:
     """The install steps, against one cluster."""
 
-    def __init__(self, config: PrereqConfig, kubectl: Kubectl, helm_command: Sequence[str]) -> None:
+    def __init__(
+        self,
+        config: PrereqConfig,
+        kubectl: Kubectl,
+        helm_binary: str,
+        helm_flags: Sequence[str] = (),
+    ) -> None:
         self.config = config
         self.kubectl = kubectl
-        self.helm_command = list(helm_command)  # helm binary and its cluster flags
+        self.helm_binary = helm_binary
+        self.helm_flags = list(helm_flags)  # --kubeconfig / --kube-context
 
     def install_argo_rollouts(self) -> None:
         argo = self.config.argo
@@ -295,7 +302,7 @@ class PrereqActions:
 
         eso = self.config.eso
         command = [
-            *self.helm_command,
+            self.helm_binary,
             "upgrade",
             "--install",
             eso["release"],
@@ -310,6 +317,7 @@ class PrereqActions:
             "--wait",
             "--timeout",
             "5m",
+            *self.helm_flags,
         ]
         result = subprocess.run(command, capture_output=True, text=True, timeout=420)
         if result.returncode != 0:

@@ -203,7 +203,7 @@ def names(steps: list[prereqs.Step]) -> list[str]:
 
 
 def actions(config: prereqs.PrereqConfig, kubectl: FakeKubectl | None = None) -> PrereqActions:
-    return PrereqActions(config, kubectl or FakeKubectl(), ["helm"])  # type: ignore[arg-type]
+    return PrereqActions(config, kubectl or FakeKubectl(), "helm")  # type: ignore[arg-type]
 
 
 def test_plan_on_a_new_kind_cluster_installs_everything(config: prereqs.PrereqConfig) -> None:
@@ -299,3 +299,43 @@ def test_install_reports_each_step_and_names_the_failing_one(config: prereqs.Pre
     with pytest.raises(PrereqError, match=r"Argo Rollouts v1\.9\.1 .*timed out"):
         prereqs.install(steps, lines.append)
     assert lines == [f"prerequisite: {steps[0].description}"]
+
+
+def test_external_secrets_from_its_pinned_chart(
+    config: prereqs.PrereqConfig, tmp_path: Path
+) -> None:
+    log = tmp_path / "helm.log"
+    helm = tmp_path / "helm"
+    helm.write_text(f'#!/bin/sh\necho "$@" > {log}\n')
+    helm.chmod(0o755)
+    kubectl = FakeKubectl()
+    PrereqActions(
+        config,
+        kubectl,
+        str(helm),
+        ["--kube-context", "smoke"],  # type: ignore[arg-type]
+    ).install_external_secrets()
+    assert log.read_text().split() == [
+        "upgrade",
+        "--install",
+        "external-secrets",
+        "external-secrets",
+        "--repo",
+        "https://charts.external-secrets.io",
+        "--version",
+        "2.9.0",
+        "--namespace",
+        "external-secrets",
+        "--create-namespace",
+        "--wait",
+        "--timeout",
+        "5m",
+        "--kube-context",
+        "smoke",
+    ]
+    assert [c for c in kubectl.commands() if c.startswith("wait crd/")] == [
+        "wait crd/externalsecrets.external-secrets.io --for=condition=Established --timeout=120s",
+        "wait crd/clustersecretstores.external-secrets.io --for=condition=Established "
+        "--timeout=120s",
+        "wait crd/secretstores.external-secrets.io --for=condition=Established --timeout=120s",
+    ]
