@@ -66,6 +66,11 @@ def merge_base(repo: Path, target: str) -> str:
     return git(repo, "merge-base", target, "HEAD").strip()
 
 
+def resolve(repo: Path, revision: str) -> str:
+    """The commit a revision names."""
+    return git(repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
+
+
 def changed_files(repo: Path, base: str) -> list[str]:
     """Files that differ between `base` and the working tree, untracked ones included."""
     tracked = git(repo, "diff", "--name-only", "--no-renames", base, "--").splitlines()
@@ -256,7 +261,7 @@ def version_problems(root: Path, base: str, charts: Iterable[str]) -> list[BumpP
                 BumpProblem(
                     chart,
                     f"the chart changed but its version {after} is not above {before} "
-                    f"(merge base {base[:12]}); raise `version` (docs-only changes need none)",
+                    f"(at {base[:12]}); raise `version` (docs-only changes need none)",
                 )
             )
     return problems
@@ -307,7 +312,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
         if args.all:
             changes = everything(root)
         else:
-            base = args.base or merge_base(root, args.target_branch)
+            base = resolve(root, args.base) if args.base else merge_base(root, args.target_branch)
             changes = analyse(root, base)
     except ChangesError as error:
         print(f"chartkit changed: {error}", file=sys.stderr)

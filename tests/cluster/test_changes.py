@@ -184,7 +184,7 @@ def test_a_changed_chart_must_raise_its_version(repo: Path) -> None:
     problems = changes.version_problems(repo, result.base, result.changed_charts)
     assert [str(p) for p in problems] == [
         "charts/api/Chart.yaml: the chart changed but its version 1.0.0 is not above 1.0.0 "
-        f"(merge base {result.base[:12]}); raise `version` (docs-only changes need none)"
+        f"(at {result.base[:12]}); raise `version` (docs-only changes need none)"
     ]
     write(repo, "charts/api/Chart.yaml", chart_yaml("api", "1.0.1"))
     commit(repo, "bump")
@@ -290,6 +290,10 @@ def test_changed_command_without_changes_or_base(repo: Path, tmp_path: Path) -> 
     assert "  misc: every release (--all)" in result.stdout
     result = chartkit(repo, "--target-branch", "origin/nope")
     assert result.returncode == 2 and "chartkit changed: git merge-base" in result.stderr
+    result = chartkit(repo, "--base", "main~0")
+    assert result.stdout.startswith(f"base: {git(repo, 'rev-parse', 'main').strip()}\n")
+    result = chartkit(repo, "--base", "0" * 40)
+    assert result.returncode == 2 and "chartkit changed: git rev-parse" in result.stderr
 
 
 def test_the_real_repository_graph() -> None:
