@@ -133,9 +133,9 @@ def test_off_by_default_and_in_dev_on_in_prod(render) -> None:
     assert rule["metadata"]["labels"]["app.kubernetes.io/instance"] == RELEASE
 
 
-def test_prod_release_alerts_on_the_workers_only_while_the_api_is_not_scraped(render) -> None:
+def test_prod_release_alerts_on_the_workers_and_the_api(render) -> None:
     alerts = alert_rules(render(PROD).objects)
-    assert list(alerts) == ["CodebeakerWorkerHpaMaxedOut"]
+    assert list(alerts) == list(ALERTS)
     worker = alerts["CodebeakerWorkerHpaMaxedOut"]
     assert worker["labels"] == {
         "severity": "warning",
@@ -146,10 +146,13 @@ def test_prod_release_alerts_on_the_workers_only_while_the_api_is_not_scraped(re
     assert worker["for"] == "15m"
     assert 'horizontalpodautoscaler="codebeaker-worker"' in worker["expr"]
     assert "file queue" in worker["annotations"]["description"]
-    scraped = alert_rules(render(PROD, set_values=SCRAPED).objects)
-    assert list(scraped) == list(ALERTS)
-    assert scraped["CodebeakerApiHighErrorRate"]["labels"]["component"] == "api"
-    assert scraped["CodebeakerApiHighErrorRate"]["labels"]["severity"] == "critical"
+    assert alerts["CodebeakerApiHighErrorRate"]["labels"]["component"] == "api"
+    assert alerts["CodebeakerApiHighErrorRate"]["labels"]["severity"] == "critical"
+
+
+def test_api_alert_needs_the_api_to_be_scraped(render) -> None:
+    unscraped = alert_rules(render(PROD, set_values={"serviceMonitor.enabled": False}).objects)
+    assert list(unscraped) == ["CodebeakerWorkerHpaMaxedOut"]
 
 
 def test_dev_release_with_the_prod_overlay_has_no_alert(render_release) -> None:
@@ -160,7 +163,11 @@ def test_dev_release_with_the_prod_overlay_has_no_alert(render_release) -> None:
 def test_worker_alert_needs_a_worker_hpa_that_can_scale(render) -> None:
     fixed = render(PROD, set_values={"worker.autoscaling.enabled": False, **SCRAPED})
     assert list(alert_rules(fixed.objects)) == ["CodebeakerApiHighErrorRate"]
-    pinned = {"worker.autoscaling.minReplicas": 10, "worker.autoscaling.maxReplicas": 10}
+    pinned = {
+        "worker.autoscaling.minReplicas": 10,
+        "worker.autoscaling.maxReplicas": 10,
+        "serviceMonitor.enabled": False,
+    }
     assert not render(PROD, set_values=pinned).all("PrometheusRule")
 
 
@@ -188,8 +195,11 @@ def test_api_metric_and_status_label_from_values(render) -> None:
 
 def test_alert_labels_keep_the_chart_labels(render) -> None:
     manifest = render(PROD, set_values={"prometheusRule.alertLabels": {"team": "codebeaker"}})
-    (rule,) = alert_rules(manifest.objects).values()
-    assert rule["labels"]["team"] == "codebeaker" and rule["labels"]["component"] == "worker"
+    rules = alert_rules(manifest.objects)
+    assert {name: rule["labels"]["team"] for name, rule in rules.items()} == {
+        name: "codebeaker" for name in ALERTS
+    }
+    assert rules["CodebeakerWorkerHpaMaxedOut"]["labels"]["component"] == "worker"
 
 
 @pytest.mark.parametrize("helm", HELMS)
