@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ class Helm:
 
     # -- plumbing ---------------------------------------------------------------------
 
-    def _cluster_flags(self) -> list[str]:
+    def cluster_flags(self) -> list[str]:
         flags: list[str] = []
         if self.kubeconfig:
             flags += ["--kubeconfig", str(self.kubeconfig)]
@@ -169,6 +170,25 @@ class Helm:
     def dependency_build(self, chart: Path | str) -> str:
         return self.run(["dependency", "build", str(chart)])
 
+    def _cluster_run(self, args: list[str], timeout: str, stream: bool) -> str:
+        """A command against the cluster: streamed live, or captured (for parallel callers,
+        whose outputs would interleave); helm's stdout joins the error when captured."""
+        limit = seconds(timeout) + 60
+        if stream:
+            return self.run_streamed([*args, *self.cluster_flags()], timeout=limit)
+        return self.run([*args, *self.cluster_flags()], timeout=limit, stdout_in_error=True)
+
+    def _wait_flags(self, wait: bool, strategy: str, timeout: str) -> list[str]:
+        """helm 4 chooses how to wait (watcher, legacy); helm 3 only has --wait."""
+        if not wait:
+            return []
+        flag = f"--wait={strategy}" if self.major_version >= 4 else "--wait"
+        return [flag, "--timeout", timeout]
+
+    @cached_property
+    def major_version(self) -> int:
+        return int(self.version().split(".")[0])
+
     def upgrade_install(
         self,
         release: str,
@@ -179,39 +199,31 @@ class Helm:
         wait: bool = True,
         timeout: str = "5m",
         create_namespace: bool = False,
+        wait_strategy: str = "watcher",
+        stream: bool = True,
     ) -> str:
-        args = [
-            "upgrade",
-            "--install",
-            release,
-            str(chart),
-            "--namespace",
-            namespace,
-            *self._cluster_flags(),
-        ]
+        args = ["upgrade", "--install", release, str(chart), "--namespace", namespace]
         for values_file in values_files:
             args += ["--values", str(values_file)]
         for key, value in (set_values or {}).items():
             args += ["--set-json", f"{key}={json.dumps(value)}"]
         if create_namespace:
             args.append("--create-namespace")
-        if wait:
-            args += ["--wait", "--timeout", timeout]
-        return self.run_streamed(args, timeout=_seconds(timeout) + 60)
+        args += self._wait_flags(wait, wait_strategy, timeout)
+        return self._cluster_run(args, timeout, stream)
 
-    def test(self, release: str, namespace: str, timeout: str = "5m", logs: bool = True) -> str:
-        args = [
-            "test",
-            release,
-            "--namespace",
-            namespace,
-            "--timeout",
-            timeout,
-            *self._cluster_flags(),
-        ]
+    def test(
+        self,
+        release: str,
+        namespace: str,
+        timeout: str = "5m",
+        logs: bool = True,
+        stream: bool = True,
+    ) -> str:
+        args = ["test", release, "--namespace", namespace, "--timeout", timeout]
         if logs:
             args.append("--logs")
-        return self.run_streamed(args, timeout=_seconds(timeout) + 60)
+        return self._cluster_run(args, timeout, stream)
 
     def rollback(
         self,
@@ -220,6 +232,8 @@ class Helm:
         revision: int | None = None,
         wait: bool = True,
         timeout: str = "5m",
+        wait_strategy: str = "watcher",
+        stream: bool = True,
     ) -> str:
         args = [
             "rollback",
@@ -227,21 +241,25 @@ class Helm:
             *([str(revision)] if revision else []),
             "--namespace",
             namespace,
-            *self._cluster_flags(),
         ]
-        if wait:
-            args += ["--wait", "--timeout", timeout]
-        return self.run_streamed(args, timeout=_seconds(timeout) + 60)
+        args += self._wait_flags(wait, wait_strategy, timeout)
+        return self._cluster_run(args, timeout, stream)
 
     def uninstall(
-        self, release: str, namespace: str, wait: bool = True, timeout: str = "5m"
+        self,
+        release: str,
+        namespace: str,
+        wait: bool = True,
+        timeout: str = "5m",
+        wait_strategy: str = "watcher",
+        stream: bool = True,
     ) -> str:
-        args = ["uninstall", release, "--namespace", namespace, *self._cluster_flags()]
-        if wait:
-            args += ["--wait", "--timeout", timeout]
-        return self.run_streamed(args, timeout=_seconds(timeout) + 60)
+        args = ["uninstall", release, "--namespace", namespace]
+        args += self._wait_flags(wait, wait_strategy, timeout)
+        return self._cluster_run(args, timeout, stream)
 
-    def history(self, release: str, namespace: str) -> list[dict[str, Any]]:
+    def history(self, release: str, namespace: str, output: str = "json") -> Any:
+        """The release's revisions: parsed from JSON, or helm's table with output="table"."""
         out = self.run(
             [
                 "history",
@@ -249,11 +267,20 @@ class Helm:
                 "--namespace",
                 namespace,
                 "--output",
-                "json",
-                *self._cluster_flags(),
+                output,
+                *self.cluster_flags(),
             ]
         )
-        return list(json.loads(out or "[]"))
+        return list(json.loads(out or "[]")) if output == "json" else out
+
+    def get_manifest(
+        self, release: str, namespace: str, revision: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The objects a deployed revision (default: the current one) holds."""
+        args = ["get", "manifest", release, "--namespace", namespace, *self.cluster_flags()]
+        if revision is not None:
+            args += ["--revision", str(revision)]
+        return parse_objects(self.run(args))
 
 
 def parse_objects(text: str) -> list[dict[str, Any]]:
@@ -261,7 +288,7 @@ def parse_objects(text: str) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(text) if isinstance(doc, dict) and doc]
 
 
-def _seconds(duration: str) -> float:
+def seconds(duration: str) -> float:
     """Seconds in a helm duration such as "5m", "90s" or "1h30m"."""
     total, number = 0.0, ""
     units = {"h": 3600, "m": 60, "s": 1}

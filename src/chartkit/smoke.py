@@ -19,7 +19,6 @@ duration.
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -31,7 +30,7 @@ import yaml
 
 from chartkit import podsecurity, prereqs, schedule
 from chartkit.cluster import ClusterChoice, KindCluster, kind_pins
-from chartkit.helm import Helm, HelmError
+from chartkit.helm import Helm, HelmError, seconds
 from chartkit.inventory import Inventory, Release
 from chartkit.kubectl import Kubectl, KubectlError
 from chartkit.manifest import Object, containers, name_of, pod_spec
@@ -140,55 +139,6 @@ class ReleaseResult:
             tail = text.splitlines()[-60:]
             lines += [f"    {line}" for line in tail]
         return "\n".join(lines)
-
-
-# -- helm commands --------------------------------------------------------------------------
-
-
-def helm_major(version: str) -> int:
-    return int(version.lstrip("v").split(".")[0])
-
-
-def wait_flags(helm_version: str, strategy: str = "watcher") -> list[str]:
-    """helm 4 chooses a wait strategy; helm 3 has only its (legacy) --wait."""
-    return [f"--wait={strategy}"] if helm_major(helm_version) >= 4 else ["--wait"]
-
-
-def cluster_flags(helm: Helm) -> list[str]:
-    flags: list[str] = []
-    if helm.kubeconfig:
-        flags += ["--kubeconfig", str(helm.kubeconfig)]
-    if helm.kube_context:
-        flags += ["--kube-context", helm.kube_context]
-    return flags
-
-
-def install_args(
-    release: Release,
-    namespace: str,
-    values: Sequence[Path],
-    helm_version: str,
-    timeout: str,
-    wait_strategy: str,
-    set_values: Mapping[str, Any] | None = None,
-) -> list[str]:
-    args = ["upgrade", "--install", release.name, str(release.chart), "--namespace", namespace]
-    for path in values:
-        args += ["--values", str(path)]
-    for key, value in (set_values or {}).items():
-        args += ["--set-json", f"{key}={json.dumps(value)}"]
-    return [*args, *wait_flags(helm_version, wait_strategy), "--timeout", timeout]
-
-
-def seconds(duration: str) -> float:
-    total, number = 0.0, ""
-    for char in duration:
-        if char.isdigit() or char == ".":
-            number += char
-        elif char in "hms" and number:
-            total += float(number) * {"h": 3600, "m": 60, "s": 1}[char]
-            number = ""
-    return total + (float(number) if number else 0.0)
 
 
 # -- the release's objects ------------------------------------------------------------------
@@ -360,13 +310,6 @@ class ReleaseRun:
             self.result.diagnostics = self.collect_diagnostics()
         return ok
 
-    def helm(self, args: Sequence[str], timeout: str) -> str:
-        return self.ctx.helm.run(
-            [*args, *cluster_flags(self.ctx.helm)],
-            timeout=seconds(timeout) + 60,
-            stdout_in_error=True,
-        )
-
     @property
     def wait_strategy(self) -> str:
         # kstatus cannot judge a Rollout (see chartkit.rollouts); the Rollout is waited
@@ -381,16 +324,14 @@ class ReleaseRun:
     def install(self) -> str:
         self.prepare_volumes()
         self.installed = True  # from here on, uninstall cleans up even a failed install
-        self.helm(
-            install_args(
-                self.release,
-                self.namespace,
-                self.values,
-                self.ctx.helm_version,
-                self.timeout("install"),
-                self.wait_strategy,
-            ),
-            self.timeout("install"),
+        self.ctx.helm.upgrade_install(
+            self.release.name,
+            self.release.chart,
+            self.namespace,
+            self.values,
+            timeout=self.timeout("install"),
+            wait_strategy=self.wait_strategy,
+            stream=False,
         )
         for rollout in rollouts_of(self.manifest):
             self.rollouts.wait(
@@ -402,33 +343,22 @@ class ReleaseRun:
         return f"revision {self.revision()}"
 
     def test(self) -> str:
-        self.helm(
-            [
-                "test",
-                self.release.name,
-                "--namespace",
-                self.namespace,
-                "--logs",
-                "--timeout",
-                self.timeout("test"),
-            ],
-            self.timeout("test"),
+        self.ctx.helm.test(
+            self.release.name, self.namespace, timeout=self.timeout("test"), stream=False
         )
         return ""
 
     def upgrade(self) -> str:
         changes = self.chart_plan.upgrade
-        self.helm(
-            install_args(
-                self.release,
-                self.namespace,
-                self.values,
-                self.ctx.helm_version,
-                self.timeout("upgrade"),
-                self.wait_strategy,
-                set_values=changes,
-            ),
-            self.timeout("upgrade"),
+        self.ctx.helm.upgrade_install(
+            self.release.name,
+            self.release.chart,
+            self.namespace,
+            self.values,
+            set_values=changes,
+            timeout=self.timeout("upgrade"),
+            wait_strategy=self.wait_strategy,
+            stream=False,
         )
         if not self.chart_plan.canary:
             for rollout in rollouts_of(self.manifest):
@@ -474,18 +404,13 @@ class ReleaseRun:
         return "; ".join(notes)
 
     def rollback(self) -> str:
-        self.helm(
-            [
-                "rollback",
-                self.release.name,
-                "1",
-                "--namespace",
-                self.namespace,
-                *wait_flags(self.ctx.helm_version, self.wait_strategy),
-                "--timeout",
-                self.timeout("rollback"),
-            ],
-            self.timeout("rollback"),
+        self.ctx.helm.rollback(
+            self.release.name,
+            self.namespace,
+            revision=1,
+            timeout=self.timeout("rollback"),
+            wait_strategy=self.wait_strategy,
+            stream=False,
         )
         for rollout in rollouts_of(self.manifest):
             # Going back is a new rollout of the old template: its pauses are promoted.
@@ -518,17 +443,8 @@ class ReleaseRun:
         if history[0] and not history[1].strip():
             self.installed = False
             return "nothing installed"
-        self.helm(
-            [
-                "uninstall",
-                self.release.name,
-                "--namespace",
-                self.namespace,
-                *wait_flags(self.ctx.helm_version, "watcher"),
-                "--timeout",
-                self.timeout("uninstall"),
-            ],
-            self.timeout("uninstall"),
+        self.ctx.helm.uninstall(
+            self.release.name, self.namespace, timeout=self.timeout("uninstall"), stream=False
         )
         self.installed = False
         return ""
@@ -653,11 +569,7 @@ class ReleaseRun:
         return int(last["revision"])
 
     def manifest_of_revision(self, revision: int | None) -> list[Object]:
-        args = ["get", "manifest", self.release.name, "--namespace", self.namespace]
-        if revision is not None:
-            args += ["--revision", str(revision)]
-        text = self.helm(args, "1m")
-        return [d for d in yaml.safe_load_all(text) if d]
+        return self.ctx.helm.get_manifest(self.release.name, self.namespace, revision)
 
     def pod_images(self, pod_hash: str, container: str) -> set[str]:
         """Images of one container in the live pods of one pod-template hash."""
@@ -736,7 +648,7 @@ class ReleaseRun:
             out.append(f"\n## {title}{'' if ok else ' (failed)'}\n{text.rstrip()}")
         text = ""
         with contextlib.suppress(HelmError):
-            text = self.helm(["history", self.release.name, "--namespace", self.namespace], "1m")
+            text = self.ctx.helm.history(self.release.name, self.namespace, output="table")
         out.append(f"\n## helm history\n{text.rstrip()}")
         path = self.ctx.root / self.ctx.out_dir / f"{self.release.name}.log"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -899,7 +811,7 @@ def session(
         progress.note(f"cluster: {choice.reason}; Kubernetes {version}; helm {helm_version}")
         config = prereqs.load_config(root)
         present = prereqs.probe(kubectl, config)
-        actions = prereqs.PrereqActions(config, kubectl, str(helm.binary), cluster_flags(helm))
+        actions = prereqs.PrereqActions(config, kubectl, str(helm.binary), helm.cluster_flags())
         steps = prereqs.plan(
             config, present, actions, kind=kind is not None, rwx_copy_of=options.rwx_storage_class
         )

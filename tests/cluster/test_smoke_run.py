@@ -12,7 +12,7 @@ import pytest
 from kubefake import FakeKubectl, failure
 
 from chartkit import prereqs, schedule, smoke
-from chartkit.helm import HelmError
+from chartkit.helm import Helm, HelmError
 from chartkit.inventory import Inventory
 from chartkit.render import Renderer
 from chartkit.smoke import SmokeContext, SmokeRun
@@ -175,18 +175,26 @@ class FakeCluster:
         return [{"revision": self.revisions[release], "status": "deployed", "description": ""}]
 
 
-class FakeHelm:
+class FakeHelm(Helm):
+    """The real wrapper, with the helm binary replaced by the fake cluster: every argument
+    list the smoke run builds goes through chartkit.helm as it would against a cluster."""
+
     def __init__(self, fake: FakeCluster) -> None:
-        self.fake = fake
-        self.binary = Path("/fake/helm")
-        self.kubeconfig = None
-        self.kube_context = "smoke"
+        super().__init__(binary=Path("/fake/helm"), kube_context="smoke")
+        object.__setattr__(self, "fake", fake)
 
-    def run(self, args: list[str], timeout: float | None = None, stdout_in_error: bool = False):
+    def run(self, args, timeout=None, stdout_in_error=False):  # type: ignore[override]
+        args = list(args)
+        if args[0] == "version":
+            return "v4.1.4"
+        if args[0] == "history":
+            if args[1] not in self.fake.revisions:
+                raise HelmError(["helm", *args], 1, "Error: release: not found")
+            rows = self.fake.history(args[1], args[args.index("--namespace") + 1])
+            if args[args.index("--output") + 1] == "json":
+                return json.dumps(rows)
+            return "\n".join(f"{r['revision']} {r['status']}" for r in rows)
         return self.fake.helm_run(args, timeout)
-
-    def history(self, release: str, namespace: str) -> list[dict[str, Any]]:
-        return self.fake.history(release, namespace)
 
 
 def context(

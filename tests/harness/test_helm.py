@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from chartkit.helm import Helm, HelmError, _seconds, parse_objects, strip_notices
+from chartkit.helm import Helm, HelmError, parse_objects, seconds, strip_notices
 from chartkit.inventory import find_root
 from chartkit.tools import Toolbox, ToolMissingError
 
@@ -188,6 +188,7 @@ FAKE_HELM = """\
 #!/bin/sh
 printf '%s\\n' "$@" > "$FAKE_HELM_ARGV"
 case "$1" in
+  version) echo "v4.1.4" ;;
   sleep) exec sleep "$2" ;;
   fail)
     echo "Error: something broke" >&2
@@ -307,21 +308,44 @@ def test_upgrade_install_arguments(cluster: Helm, capsys: pytest.CaptureFixture[
         "./charts/api",
         "--namespace",
         "shop",
-        *KUBE_FLAGS,
         "--values",
         "values/a.yaml",
         "--set-json",
         'image={"tag": "1.2"}',
         "--create-namespace",
-        "--wait",
+        "--wait=watcher",
         "--timeout",
         "2m",
+        *KUBE_FLAGS,
     ]
 
 
 def test_upgrade_install_without_wait_or_cluster_flags(fake: Helm) -> None:
     fake.upgrade_install("web", "./charts/api", "shop", wait=False)
     assert argv(fake) == ["upgrade", "--install", "web", "./charts/api", "--namespace", "shop"]
+
+
+def test_helm_4_takes_a_wait_strategy_and_helm_3_its_plain_wait(tmp_path: Path) -> None:
+    helm3_script = FAKE_HELM.replace('echo "v4.1.4"', 'echo "v3.18.0"')
+    helm3 = Helm(
+        executable(tmp_path / "helm3", helm3_script),
+        extra_env={"FAKE_HELM_ARGV": str(tmp_path / "argv3")},
+    )
+    helm3.upgrade_install("web", "./charts/api", "shop", wait_strategy="legacy")
+    assert argv(helm3)[-3:] == ["--wait", "--timeout", "5m"]
+    helm4 = Helm(
+        executable(tmp_path / "helm4", FAKE_HELM),
+        extra_env={"FAKE_HELM_ARGV": str(tmp_path / "argv4")},
+    )
+    helm4.upgrade_install("web", "./charts/api", "shop", wait_strategy="legacy")
+    assert argv(helm4)[-3:] == ["--wait=legacy", "--timeout", "5m"]
+
+
+def test_cluster_commands_can_capture_instead_of_streaming(
+    cluster: Helm, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cluster.upgrade_install("web", "./charts/api", "shop", stream=False) == "out: upgrade\n"
+    assert "out: upgrade" not in capsys.readouterr().out
 
 
 def test_test_arguments(cluster: Helm) -> None:
@@ -333,8 +357,8 @@ def test_test_arguments(cluster: Helm) -> None:
         "shop",
         "--timeout",
         "3m",
-        *KUBE_FLAGS,
         "--logs",
+        *KUBE_FLAGS,
     ]
     cluster.test("web", "shop", logs=False)
     assert argv(cluster) == ["test", "web", "--namespace", "shop", "--timeout", "5m", *KUBE_FLAGS]
@@ -348,10 +372,10 @@ def test_rollback_arguments(cluster: Helm) -> None:
         "3",
         "--namespace",
         "shop",
-        *KUBE_FLAGS,
-        "--wait",
+        "--wait=watcher",
         "--timeout",
         "1m",
+        *KUBE_FLAGS,
     ]
     cluster.rollback("web", "shop", wait=False)
     assert argv(cluster) == ["rollback", "web", "--namespace", "shop", *KUBE_FLAGS]
@@ -364,13 +388,27 @@ def test_uninstall_arguments(cluster: Helm) -> None:
         "web",
         "--namespace",
         "shop",
-        *KUBE_FLAGS,
-        "--wait",
+        "--wait=watcher",
         "--timeout",
         "5m",
+        *KUBE_FLAGS,
     ]
     cluster.uninstall("web", "shop", wait=False)
     assert argv(cluster) == ["uninstall", "web", "--namespace", "shop", *KUBE_FLAGS]
+
+
+def test_get_manifest_arguments_and_parsing(cluster: Helm) -> None:
+    assert cluster.get_manifest("web", "shop", revision=2) == [{"out": "get"}]
+    assert argv(cluster) == [
+        "get",
+        "manifest",
+        "web",
+        "--namespace",
+        "shop",
+        *KUBE_FLAGS,
+        "--revision",
+        "2",
+    ]
 
 
 def test_history_arguments_and_parsing(cluster: Helm) -> None:
@@ -477,17 +515,17 @@ def test_run_streamed_honours_a_sub_second_timeout(fake: Helm) -> None:
 
 
 @pytest.mark.parametrize(
-    ("duration", "seconds"),
+    ("duration", "expected"),
     [("5m", 300), ("90s", 90), ("1h30m", 5400), ("1h0m30s", 3630), ("1.5m", 90), ("2h", 7200)],
 )
-def test_seconds(duration: str, seconds: float) -> None:
-    assert _seconds(duration) == seconds
+def test_seconds(duration: str, expected: float) -> None:
+    assert seconds(duration) == expected
 
 
 @pytest.mark.parametrize("duration", ["5x", "m", "-5m", "five minutes", "5m s"])
 def test_seconds_rejects_other_text(duration: str) -> None:
     with pytest.raises(ValueError, match="not a duration"):
-        _seconds(duration)
+        seconds(duration)
 
 
 def test_parse_objects_drops_empty_documents() -> None:
