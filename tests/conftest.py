@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,50 @@ def render_release(renderer: Renderer, inventory: Inventory) -> Callable[..., Ma
         return renderer.render_release(inventory.release(release), chosen, helm)
 
     return render
+
+
+@dataclass(frozen=True)
+class ChartRelease:
+    """One chart rendered as one release from its values files, with overlays and
+    --set-json values on top: what most chart tests vary."""
+
+    render_chart: RenderChart
+    chart: str
+    values: tuple[str, ...]
+    release: str
+    namespace: str
+
+    def render(
+        self, *overlays: str, set_values: dict[str, Any] | None = None, helm: str | None = None
+    ) -> Manifest:
+        return self.render_chart(
+            self.chart,
+            *self.values,
+            *overlays,
+            set_values=set_values,
+            release=self.release,
+            namespace=self.namespace,
+            helm=helm,
+        )
+
+    def refuse(self, set_values: dict[str, Any], *overlays: str, helm: str | None = None) -> str:
+        """helm's error for values it must refuse; fails the test if it renders."""
+        try:
+            manifest = self.render(*overlays, set_values=set_values, helm=helm)
+        except HelmError as error:
+            return error.stderr
+        kinds = dict(manifest.kinds())
+        raise AssertionError(f"expected helm to refuse {set_values}, but it rendered {kinds}")
+
+
+@pytest.fixture(scope="session")
+def chart_release(render_chart: RenderChart) -> Callable[..., ChartRelease]:
+    """chart_release("api", "values/univprepai.yaml", release=..., namespace=...)."""
+
+    def make(chart: str, *values: str, release: str, namespace: str) -> ChartRelease:
+        return ChartRelease(render_chart, chart, values, release, namespace)
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -47,19 +47,8 @@ def promtool() -> Promtool:
 
 
 @pytest.fixture(scope="session")
-def render(render_chart):
-    def _render(*overlays: str, set_values: dict[str, Any] | None = None, **options) -> Manifest:
-        return render_chart(
-            CHART,
-            VALUES,
-            *overlays,
-            set_values=set_values,
-            release=RELEASE,
-            namespace=NAMESPACE,
-            **options,
-        )
-
-    return _render
+def render(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
 
 
 def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:

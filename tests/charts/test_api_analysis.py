@@ -27,13 +27,8 @@ ANALYSIS_STEP = {
 
 
 @pytest.fixture(scope="session")
-def render(render_chart):
-    def _render(set_values: dict[str, Any] | None = None, *overlays: str) -> Manifest:
-        return render_chart(
-            CHART, VALUES, *overlays, set_values=set_values, release=RELEASE, namespace=NAMESPACE
-        )
-
-    return _render
+def render(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
 
 
 def steps(manifest: Manifest) -> list[dict[str, Any]]:
@@ -74,7 +69,7 @@ def test_steps_follow_values(render) -> None:
         {"setWeight": 75},
         {"pause": {}},
     ]
-    assert steps(render({"rollouts.steps": custom})) == [
+    assert steps(render(set_values={"rollouts.steps": custom})) == [
         {"setWeight": 5},
         {"pause": {"duration": 120}},
         ANALYSIS_STEP,
@@ -87,11 +82,11 @@ def test_steps_follow_values(render) -> None:
 
 def test_canary_pause_replaces_every_timed_pause(render) -> None:
     custom = [{"setWeight": 20}, {"pause": {"duration": "5m"}}, {"pause": {}}, {"analysis": {}}]
-    rendered = steps(render({"rollouts.steps": custom}, DEV))
+    rendered = steps(render(DEV, set_values={"rollouts.steps": custom}))
     assert rendered[1] == {"pause": {"duration": "10s"}}
     # an untimed pause waits for a promotion, in every environment
     assert rendered[2] == {"pause": {}}
-    rendered = steps(render({"rollouts.steps": custom, "global.canaryPause": "30s"}))
+    rendered = steps(render(set_values={"rollouts.steps": custom, "global.canaryPause": "30s"}))
     assert rendered[1] == {"pause": {"duration": "30s"}}
 
 
@@ -113,7 +108,7 @@ def test_analysis_template_defaults(render) -> None:
 def test_thresholds_and_timing_follow_values(render) -> None:
     found = metrics(
         render(
-            {
+            set_values={
                 "analysis.successP95Seconds": 0.5,
                 "analysis.successErrorRate": 0.01,
                 "analysis.interval": "30s",
@@ -155,7 +150,7 @@ def test_queries_select_the_canary_by_service_and_version_only(render) -> None:
 
 
 def test_analysis_steps_pass_the_service_label_value(render) -> None:
-    manifest = render({"serviceName": "univprepai"})
+    manifest = render(set_values={"serviceName": "univprepai"})
     analysis = [s["analysis"] for s in steps(manifest) if "analysis" in s]
     assert analysis and all(
         a["args"] == [{"name": "service", "value": "univprepai"}] for a in analysis

@@ -22,13 +22,8 @@ HISTOGRAM_BUCKET_LABEL = "le"
 
 
 @pytest.fixture(scope="session")
-def render(render_chart):
-    def _render(set_values: dict[str, Any] | None = None) -> Manifest:
-        return render_chart(
-            CHART, VALUES, set_values=set_values, release=RELEASE, namespace=NAMESPACE
-        )
-
-    return _render
+def render(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
 
 
 def dashboard_of(manifest: Manifest) -> dict[str, Any]:
@@ -78,7 +73,7 @@ def test_forbidden_labels_are_dropped_at_scrape_time(render) -> None:
 def test_drop_list_is_configurable_and_extra_relabelings_follow(render) -> None:
     extra = {"action": "drop", "sourceLabels": ["__name__"], "regex": "go_gc_.*"}
     (endpoint,) = render(
-        {
+        set_values={
             "serviceMonitor.dropLabels": ["session_id"],
             "serviceMonitor.metricRelabelings": [extra],
         }
@@ -95,7 +90,7 @@ def test_pod_service_and_version_labels_reach_the_series(render) -> None:
 
 
 def test_service_monitor_and_dashboard_can_be_turned_off(render) -> None:
-    manifest = render({"serviceMonitor.enabled": False, "dashboard.enabled": False})
+    manifest = render(set_values={"serviceMonitor.enabled": False, "dashboard.enabled": False})
     assert not manifest.all("ServiceMonitor")
     assert not manifest.all("ConfigMap")
 
@@ -127,7 +122,9 @@ def _with_limits(panels: list[dict[str, Any]], p95: float, errors: float) -> lis
 
 
 def test_dashboard_label_is_configurable(render) -> None:
-    configmap = render({"dashboard.labels": {"grafana_dashboard": "api"}}).get("ConfigMap")
+    configmap = render(set_values={"dashboard.labels": {"grafana_dashboard": "api"}}).get(
+        "ConfigMap"
+    )
     assert configmap["metadata"]["labels"]["grafana_dashboard"] == "api"
 
 
@@ -181,7 +178,7 @@ def test_dashboard_queries_use_only_allowed_labels_and_the_variables(render) -> 
 
 def test_dashboard_thresholds_follow_the_analysis(render) -> None:
     dashboard = dashboard_of(
-        render({"analysis.successP95Seconds": 0.5, "analysis.successErrorRate": 0.05})
+        render(set_values={"analysis.successP95Seconds": 0.5, "analysis.successErrorRate": 0.05})
     )
     by_title = {panel["title"]: panel for panel in dashboard["panels"]}
     assert by_title["p95 latency"]["fieldConfig"]["defaults"]["thresholds"]["steps"][-1] == {

@@ -16,13 +16,8 @@ HELMS = ("4.1.4", "3.18.0")
 
 
 @pytest.fixture(scope="session")
-def refuse(chart_error):
-    def _refuse(set_values: dict[str, Any], helm: str) -> str:
-        return chart_error(
-            CHART, VALUES, set_values=set_values, release=RELEASE, namespace=NAMESPACE, helm=helm
-        )
-
-    return _refuse
+def refuse(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).refuse
 
 
 def names_field(error: str, field: str) -> bool:
@@ -41,7 +36,7 @@ REJECTED: list[tuple[str, dict[str, Any], str]] = [
 @pytest.mark.parametrize("helm", HELMS)
 @pytest.mark.parametrize(("case", "values", "key"), REJECTED, ids=[c[0] for c in REJECTED])
 def test_unknown_keys_are_rejected(refuse, helm, case, values, key) -> None:
-    error = refuse(values, helm)
+    error = refuse(values, helm=helm)
     assert key in error
     assert "additional propert" in error.lower()
 
@@ -49,17 +44,17 @@ def test_unknown_keys_are_rejected(refuse, helm, case, values, key) -> None:
 @pytest.mark.parametrize("helm", HELMS)
 @pytest.mark.parametrize("port", [0, 70000])
 def test_port_out_of_range(refuse, helm, port) -> None:
-    assert names_field(refuse({"service.port": port}, helm), "service.port")
+    assert names_field(refuse({"service.port": port}, helm=helm), "service.port")
 
 
 @pytest.mark.parametrize("helm", HELMS)
 def test_metrics_adapter_port_out_of_range(refuse, helm) -> None:
-    assert names_field(refuse({"metricsAdapter.port": 70000}, helm), "metricsAdapter.port")
+    assert names_field(refuse({"metricsAdapter.port": 70000}, helm=helm), "metricsAdapter.port")
 
 
 @pytest.mark.parametrize("helm", HELMS)
 def test_version_is_canary_or_stable(refuse, helm) -> None:
-    error = refuse({"version": "beta"}, helm)
+    error = refuse({"version": "beta"}, helm=helm)
     assert names_field(error, "version")
     assert "canary" in error and "stable" in error
 
@@ -67,14 +62,14 @@ def test_version_is_canary_or_stable(refuse, helm) -> None:
 @pytest.mark.parametrize("helm", HELMS)
 @pytest.mark.parametrize("weight", [0, 101])
 def test_weights_are_1_to_100(refuse, helm, weight) -> None:
-    error = refuse({"rollouts.steps": [{"setWeight": weight}, {"analysis": {}}]}, helm)
+    error = refuse({"rollouts.steps": [{"setWeight": weight}, {"analysis": {}}]}, helm=helm)
     assert names_field(error, "rollouts.steps.0.setWeight")
 
 
 @pytest.mark.parametrize("helm", HELMS)
 @pytest.mark.parametrize("value", [None, ""], ids=["missing", "empty"])
 def test_image_repository_is_required(refuse, helm, value) -> None:
-    error = refuse({"image.repository": value}, helm)
+    error = refuse({"image.repository": value}, helm=helm)
     assert "repository" in error
     assert names_field(error, "image") or names_field(error, "image.repository")
 
@@ -89,43 +84,45 @@ def test_image_repository_is_required(refuse, helm, value) -> None:
     ],
 )
 def test_pause_durations_as_argo_accepts_them(refuse, helm, field, value) -> None:
-    error = refuse({"rollouts.steps": [{"pause": {"duration": value}}]}, helm)
+    error = refuse({"rollouts.steps": [{"pause": {"duration": value}}]}, helm=helm)
     assert names_field(error, field)
 
 
 @pytest.mark.parametrize("helm", HELMS)
 def test_analysis_interval_is_a_duration(refuse, helm) -> None:
-    assert names_field(refuse({"analysis.interval": "1 minute"}, helm), "analysis.interval")
+    assert names_field(refuse({"analysis.interval": "1 minute"}, helm=helm), "analysis.interval")
 
 
 @pytest.mark.parametrize("helm", HELMS)
 def test_a_step_is_one_kind_of_step(refuse, helm) -> None:
-    error = refuse({"rollouts.steps": [{"setWeight": 10, "pause": {}}]}, helm)
+    error = refuse({"rollouts.steps": [{"setWeight": 10, "pause": {}}]}, helm=helm)
     assert names_field(error, "rollouts.steps.0")
 
 
 @pytest.mark.parametrize("helm", HELMS)
 def test_thresholds_are_positive(refuse, helm) -> None:
-    error = refuse({"analysis.successErrorRate": 0}, helm)
+    error = refuse({"analysis.successErrorRate": 0}, helm=helm)
     assert names_field(error, "analysis.successErrorRate")
-    error = refuse({"analysis.successP95Seconds": -0.1}, helm)
+    error = refuse({"analysis.successP95Seconds": -0.1}, helm=helm)
     assert names_field(error, "analysis.successP95Seconds")
 
 
 @pytest.mark.parametrize("helm", HELMS)
 def test_latest_tag_is_refused(refuse, helm) -> None:
-    assert names_field(refuse({"image.tag": "latest"}, helm), "image.tag")
+    assert names_field(refuse({"image.tag": "latest"}, helm=helm), "image.tag")
 
 
 @pytest.mark.parametrize("helm", HELMS)
 def test_hostpath_volumes_are_refused(refuse, helm) -> None:
-    error = refuse({"extraVolumes": [{"name": "host", "hostPath": {"path": "/var/run"}}]}, helm)
+    error = refuse(
+        {"extraVolumes": [{"name": "host", "hostPath": {"path": "/var/run"}}]}, helm=helm
+    )
     assert names_field(error, "extraVolumes.0.hostPath")
 
 
 @pytest.mark.parametrize("helm", HELMS)
 def test_secret_looking_env_names_belong_in_secret_env(refuse, helm, render_chart) -> None:
-    error = refuse({"env": {"DB_PASSWORD": "hunter2"}}, helm)
+    error = refuse({"env": {"DB_PASSWORD": "hunter2"}}, helm=helm)
     assert "DB_PASSWORD" in error
     # names of paths, URLs and timeouts are plain settings
     render_chart(
@@ -141,7 +138,7 @@ def test_secret_looking_env_names_belong_in_secret_env(refuse, helm, render_char
 @pytest.mark.parametrize("helm", HELMS)
 def test_reserved_pod_labels_are_refused(refuse, helm) -> None:
     for label in ("version", "service", "app.kubernetes.io/name"):
-        error = refuse({"podLabels": {label: "x"}}, helm)
+        error = refuse({"podLabels": {label: "x"}}, helm=helm)
         assert label in error
 
 

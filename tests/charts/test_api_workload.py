@@ -23,31 +23,13 @@ NO_HPA = {"autoscaling.enabled": False}
 
 
 @pytest.fixture(scope="session")
-def render(render_chart):
-    def _render(
-        set_values: dict[str, Any] | None = None, *overlays: str, helm: str = "4.1.4"
-    ) -> Manifest:
-        return render_chart(
-            CHART,
-            VALUES,
-            *overlays,
-            set_values=set_values,
-            release=RELEASE,
-            namespace=NAMESPACE,
-            helm=helm,
-        )
-
-    return _render
+def render(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
 
 
 @pytest.fixture(scope="session")
-def refuse(chart_error):
-    def _refuse(set_values: dict[str, Any]) -> str:
-        return chart_error(
-            CHART, VALUES, set_values=set_values, release=RELEASE, namespace=NAMESPACE
-        )
-
-    return _refuse
+def refuse(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).refuse
 
 
 def workload(manifest: Manifest) -> dict[str, Any]:
@@ -59,7 +41,7 @@ def workload(manifest: Manifest) -> dict[str, Any]:
 
 
 def test_rollout_mode_is_the_default(render) -> None:
-    manifest = render(NO_HPA)
+    manifest = render(set_values=NO_HPA)
     rollout = manifest.get("Rollout", NAME)
     assert rollout["apiVersion"] == "argoproj.io/v1alpha1"
     assert "canary" in rollout["spec"]["strategy"]
@@ -68,7 +50,7 @@ def test_rollout_mode_is_the_default(render) -> None:
 
 
 def test_deployment_mode_renders_no_argo_resources(render) -> None:
-    manifest = render({**NO_HPA, "rollouts.enabled": False})
+    manifest = render(set_values={**NO_HPA, "rollouts.enabled": False})
     deployment = manifest.get("Deployment", NAME)
     assert deployment["spec"]["strategy"] == {
         "type": "RollingUpdate",
@@ -80,8 +62,8 @@ def test_deployment_mode_renders_no_argo_resources(render) -> None:
 @pytest.mark.parametrize("overlay", [None, DEV, PROD], ids=["bare", "dev", "prod"])
 def test_deployment_mode_has_the_same_pods_as_rollout_mode(render, overlay) -> None:
     overlays = (overlay,) if overlay else ()
-    rollout = render(None, *overlays).get("Rollout")
-    deployment = render({"rollouts.enabled": False}, *overlays).get("Deployment")
+    rollout = render(*overlays).get("Rollout")
+    deployment = render(*overlays, set_values={"rollouts.enabled": False}).get("Deployment")
     assert pod_spec(deployment) == pod_spec(rollout)
     rollout_labels = pod_template_metadata(rollout)["labels"]
     deployment_labels = pod_template_metadata(deployment)["labels"]
@@ -94,12 +76,14 @@ def test_deployment_mode_has_the_same_pods_as_rollout_mode(render, overlay) -> N
 
 
 def test_deployment_mode_version_label_follows_values(render) -> None:
-    deployment = render({"rollouts.enabled": False, "version": "canary"}).get("Deployment")
+    deployment = render(set_values={"rollouts.enabled": False, "version": "canary"}).get(
+        "Deployment"
+    )
     assert pod_template_metadata(deployment)["labels"]["version"] == "canary"
 
 
 def test_rollout_never_drops_capacity(render) -> None:
-    canary = render(NO_HPA).get("Rollout")["spec"]["strategy"]["canary"]
+    canary = render(set_values=NO_HPA).get("Rollout")["spec"]["strategy"]["canary"]
     assert canary["maxUnavailable"] == 0
     assert canary["maxSurge"] == "25%"
 
@@ -110,7 +94,7 @@ def test_rollout_never_drops_capacity(render) -> None:
 @pytest.mark.parametrize("rollouts", [True, False], ids=["rollout", "deployment"])
 def test_hpa_owns_the_replica_count(render, rollouts: bool) -> None:
     manifest = render(
-        {
+        set_values={
             "rollouts.enabled": rollouts,
             "autoscaling.enabled": True,
             "autoscaling.minReplicas": 3,
@@ -134,7 +118,7 @@ def test_hpa_owns_the_replica_count(render, rollouts: bool) -> None:
 
 
 def test_without_hpa_the_workload_sets_replicas(render) -> None:
-    manifest = render({**NO_HPA, "replicaCount": 3})
+    manifest = render(set_values={**NO_HPA, "replicaCount": 3})
     assert manifest.get("Rollout")["spec"]["replicas"] == 3
     assert not manifest.all("HorizontalPodAutoscaler")
 
@@ -150,7 +134,7 @@ def test_without_hpa_the_workload_sets_replicas(render) -> None:
     ],
 )
 def test_pdb_whenever_two_pods_run(render, values: dict[str, Any], expected: bool) -> None:
-    manifest = render(values)
+    manifest = render(set_values=values)
     pdbs = manifest.all("PodDisruptionBudget")
     assert bool(pdbs) is expected
     if pdbs:
@@ -163,7 +147,7 @@ def test_pdb_whenever_two_pods_run(render, values: dict[str, Any], expected: boo
 
 
 def test_pod_defaults_hold_in_production(render) -> None:
-    rollout = render(NO_HPA).get("Rollout")
+    rollout = render(set_values=NO_HPA).get("Rollout")
     spec = pod_spec(rollout)
     api = container(rollout, "api")
     assert spec["automountServiceAccountToken"] is False
@@ -187,7 +171,7 @@ def test_pod_defaults_hold_in_production(render) -> None:
 def test_probe_paths_and_timings_follow_values(render) -> None:
     api = container(
         render(
-            {
+            set_values={
                 "probes.readiness.path": "/ready",
                 "probes.liveness.path": "/live",
                 "probes.startup.path": "/started",
@@ -203,20 +187,20 @@ def test_probe_paths_and_timings_follow_values(render) -> None:
 
 
 def test_startup_probe_can_be_turned_off(render) -> None:
-    api = container(render({"probes.startup.enabled": False}).get("Rollout"), "api")
+    api = container(render(set_values={"probes.startup.enabled": False}).get("Rollout"), "api")
     assert "startupProbe" not in api
     assert api["readinessProbe"] and api["livenessProbe"]
 
 
 def test_prestop_sleep_zero_removes_the_hook(render) -> None:
-    api = container(render({"preStopSleepSeconds": 0}).get("Rollout"), "api")
+    api = container(render(set_values={"preStopSleepSeconds": 0}).get("Rollout"), "api")
     assert "lifecycle" not in api
 
 
 def test_env_envfrom_and_secret_refs(render) -> None:
     api = container(
         render(
-            {
+            set_values={
                 "env": {"FEATURE_X": "on", "WORKERS": 4},
                 "secretEnv": {"DB_PASSWORD": {"secretName": "db", "key": "password"}},
                 "extraEnv": [
@@ -237,7 +221,8 @@ def test_env_envfrom_and_secret_refs(render) -> None:
 
 def test_extra_volumes_and_sidecars(render) -> None:
     manifest = render(
-        {
+        DEV,
+        set_values={
             "extraVolumes": [{"name": "cache", "emptyDir": {}}],
             "extraVolumeMounts": [{"name": "cache", "mountPath": "/var/cache/app"}],
             "sidecars": [
@@ -254,7 +239,6 @@ def test_extra_volumes_and_sidecars(render) -> None:
                 }
             ],
         },
-        DEV,
     )
     rollout = manifest.get("Rollout")
     assert {"name": "cache", "mountPath": "/var/cache/app"} in container(rollout, "api")[
@@ -273,9 +257,9 @@ def test_extra_volumes_and_sidecars(render) -> None:
 
 
 def test_pod_labels_and_annotations(render) -> None:
-    rollout = render({"podLabels": {"team": "univprepai"}, "podAnnotations": {"a": "b"}}).get(
-        "Rollout"
-    )
+    rollout = render(
+        set_values={"podLabels": {"team": "univprepai"}, "podAnnotations": {"a": "b"}}
+    ).get("Rollout")
     meta = pod_template_metadata(rollout)
     assert meta["labels"]["team"] == "univprepai"
     assert meta["annotations"] == {"a": "b"}
@@ -284,7 +268,7 @@ def test_pod_labels_and_annotations(render) -> None:
 def test_scheduling_settings_pass_through(render) -> None:
     spec = pod_spec(
         render(
-            {
+            set_values={
                 "nodeSelector": {"pool": "api"},
                 "tolerations": [{"key": "api", "operator": "Exists", "effect": "NoSchedule"}],
                 "priorityClassName": "api-critical",
@@ -299,7 +283,7 @@ def test_scheduling_settings_pass_through(render) -> None:
 
 
 def test_no_empty_optional_blocks(render) -> None:
-    spec = pod_spec(render(NO_HPA).get("Rollout"))
+    spec = pod_spec(render(set_values=NO_HPA).get("Rollout"))
     for key in ("affinity", "nodeSelector", "tolerations", "topologySpreadConstraints"):
         assert key not in spec
 
@@ -308,7 +292,7 @@ def test_no_empty_optional_blocks(render) -> None:
 
 
 def test_service_selects_the_pods(render) -> None:
-    manifest = render(NO_HPA)
+    manifest = render(set_values=NO_HPA)
     service = manifest.get("Service", NAME)
     labels = pod_template_metadata(manifest.get("Rollout"))["labels"]
     assert service["spec"]["type"] == "ClusterIP"
@@ -317,9 +301,9 @@ def test_service_selects_the_pods(render) -> None:
 
 
 def test_ingress(render) -> None:
-    assert not render(NO_HPA).all("Ingress")
+    assert not render(set_values=NO_HPA).all("Ingress")
     ingress = render(
-        {
+        set_values={
             "ingress.enabled": True,
             "ingress.hosts": [{"host": "api.univprepai.example.org"}],
             "ingress.tls": [{"hosts": ["api.univprepai.example.org"], "secretName": "univ-tls"}],
@@ -336,7 +320,7 @@ def test_ingress(render) -> None:
 
 
 def test_network_policy_defaults(render) -> None:
-    manifest = render(NO_HPA)
+    manifest = render(set_values=NO_HPA)
     netpol = manifest.get("NetworkPolicy", NAME)
     spec = netpol["spec"]
     assert (
@@ -365,7 +349,7 @@ def test_network_policy_defaults(render) -> None:
 
 
 def test_helm_test_pod_may_reach_the_api(render) -> None:
-    manifest = render(NO_HPA)
+    manifest = render(set_values=NO_HPA)
     test_pod = manifest.get("Pod")
     netpol = manifest.get("NetworkPolicy")
     test_labels = test_pod["metadata"]["labels"]
@@ -385,7 +369,9 @@ def test_helm_test_pod_may_reach_the_api(render) -> None:
 
 
 def test_network_policy_egress_can_be_left_open(render) -> None:
-    spec = render({"networkPolicy.egress.restricted": False}).get("NetworkPolicy")["spec"]
+    spec = render(set_values={"networkPolicy.egress.restricted": False}).get("NetworkPolicy")[
+        "spec"
+    ]
     assert spec["policyTypes"] == ["Ingress"]
     assert "egress" not in spec
 
@@ -394,15 +380,15 @@ def test_network_policy_extra_rules_and_off(render) -> None:
     extra_in = [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}]
     extra_out = [{"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}], "ports": [{"port": 5432}]}]
     spec = render(
-        {"networkPolicy.extraIngress": extra_in, "networkPolicy.egress.extra": extra_out}
+        set_values={"networkPolicy.extraIngress": extra_in, "networkPolicy.egress.extra": extra_out}
     ).get("NetworkPolicy")["spec"]
     assert spec["ingress"][-1] == extra_in[0]
     assert spec["egress"][-1] == extra_out[0]
-    assert not render({"networkPolicy.enabled": False}).all("NetworkPolicy")
+    assert not render(set_values={"networkPolicy.enabled": False}).all("NetworkPolicy")
 
 
 def test_service_account_token_is_not_mounted(render) -> None:
-    account = render(NO_HPA).get("ServiceAccount", NAME)
+    account = render(set_values=NO_HPA).get("ServiceAccount", NAME)
     assert account["automountServiceAccountToken"] is False
 
 
@@ -418,7 +404,7 @@ def test_analysis_steps_need_the_analysis_template(refuse, render) -> None:
     error = refuse({"analysis.enabled": False})
     assert "rollouts.steps[2].analysis" in error
     manifest = render(
-        {"analysis.enabled": False, "rollouts.steps": [{"setWeight": 20}, {"pause": {}}]}
+        set_values={"analysis.enabled": False, "rollouts.steps": [{"setWeight": 20}, {"pause": {}}]}
     )
     assert not manifest.all("AnalysisTemplate")
     assert manifest.get("Rollout")["spec"]["strategy"]["canary"]["steps"] == [
@@ -493,7 +479,7 @@ def schemas(renderer) -> SchemaValidator:
 @pytest.mark.parametrize("mode", MODES)
 def test_mode_validates_and_passes_policy(render, schemas, mode: str, overlay) -> None:
     overlays = (overlay,) if overlay else ()
-    manifest = render(MODES[mode], *overlays)
+    manifest = render(*overlays, set_values=MODES[mode])
     problems = schemas.validate_all(list(manifest.objects))
     assert not problems, "\n".join(map(str, problems))
     violations = policy.check(manifest.objects)
@@ -501,12 +487,12 @@ def test_mode_validates_and_passes_policy(render, schemas, mode: str, overlay) -
 
 
 def test_digest_replaces_the_tag(render) -> None:
-    api = container(render(MODES["digest"]).get("Rollout"), "api")
+    api = container(render(set_values=MODES["digest"]).get("Rollout"), "api")
     assert api["image"] == "ghcr.io/dreamseedai/univprepai-api@sha256:" + "a" * 64
 
 
 def test_without_own_service_account_pods_use_the_default_one(render) -> None:
-    manifest = render(MODES["no-optional-objects"])
+    manifest = render(set_values=MODES["no-optional-objects"])
     assert not manifest.all("ServiceAccount")
     spec = pod_spec(manifest.get("Rollout"))
     assert spec["serviceAccountName"] == "default"

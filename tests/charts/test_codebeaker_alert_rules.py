@@ -48,19 +48,8 @@ def promtool() -> Promtool:
 
 
 @pytest.fixture(scope="session")
-def render(render_chart):
-    def _render(*overlays: str, set_values: dict[str, Any] | None = None, **options) -> Manifest:
-        return render_chart(
-            CHART,
-            VALUES,
-            *overlays,
-            set_values=set_values,
-            release=RELEASE,
-            namespace=NAMESPACE,
-            **options,
-        )
-
-    return _render
+def render(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
 
 
 def component(manifest: Manifest, kind: str, name: str) -> dict[str, Any]:

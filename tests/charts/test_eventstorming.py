@@ -54,41 +54,13 @@ MODES = {
 
 
 @pytest.fixture(scope="session")
-def render(render_chart):
-    """The release as deployed: chart + values/eventstorming.yaml (+ overlays)."""
-
-    def _render(
-        *overlays: str,
-        set_values: dict[str, Any] | None = None,
-        helm: str = "4.1.4",
-    ) -> Manifest:
-        return render_chart(
-            CHART,
-            VALUES,
-            *overlays,
-            set_values=set_values,
-            release=RELEASE,
-            namespace=NAMESPACE,
-            helm=helm,
-        )
-
-    return _render
+def render(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
 
 
 @pytest.fixture(scope="session")
-def refuse(chart_error):
-    def _refuse(set_values: dict[str, Any], *overlays: str, helm: str = "4.1.4") -> str:
-        return chart_error(
-            CHART,
-            VALUES,
-            *overlays,
-            set_values=set_values,
-            release=RELEASE,
-            namespace=NAMESPACE,
-            helm=helm,
-        )
-
-    return _refuse
+def refuse(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).refuse
 
 
 def names_field(error: str, field: str) -> bool:

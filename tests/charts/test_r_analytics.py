@@ -24,36 +24,19 @@ PINNED_TAG = "1.0.0"
 
 
 @pytest.fixture(scope="session")
-def render(render_chart):
-    """The release as deployed: chart + values/r-analytics.yaml (+ overlays), in seedtest."""
-
-    def _render(
-        *overlays: str,
-        set_values: dict[str, Any] | None = None,
-        helm: str = "4.1.4",
-        values: tuple[str, ...] = (VALUES,),
-    ) -> Manifest:
-        return render_chart(
-            CHART,
-            *values,
-            *overlays,
-            set_values=set_values,
-            release=RELEASE,
-            namespace=NAMESPACE,
-            helm=helm,
-        )
-
-    return _render
+def render(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
 
 
 @pytest.fixture(scope="session")
-def refuse(chart_error):
-    def _refuse(set_values: dict[str, Any], helm: str = "4.1.4") -> str:
-        return chart_error(
-            CHART, VALUES, set_values=set_values, release=RELEASE, namespace=NAMESPACE, helm=helm
-        )
+def render_defaults(chart_release):
+    """The chart's own defaults, without values/r-analytics.yaml."""
+    return chart_release(CHART, release=RELEASE, namespace=NAMESPACE).render
 
-    return _refuse
+
+@pytest.fixture(scope="session")
+def refuse(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).refuse
 
 
 @pytest.fixture(scope="session")
@@ -261,8 +244,8 @@ def test_no_spread_when_turned_off(render):
 # -- image ----------------------------------------------------------------------------------
 
 
-def test_default_image_is_artifact_registry_with_a_pinned_tag(render):
-    item = app_container(render(values=()))
+def test_default_image_is_artifact_registry_with_a_pinned_tag(render, render_defaults):
+    item = app_container(render_defaults())
     assert item["image"] == (
         f"asia-northeast3-docker.pkg.dev/univprepai/seedtest/r-analytics:{PINNED_TAG}"
     )
@@ -410,12 +393,12 @@ def test_service_monitor_keeps_todays_scrape(render):
     assert "http" in [port["name"] for port in service["spec"]["ports"]]
 
 
-def test_service_monitor_path_and_interval_from_values(render):
+def test_service_monitor_path_and_interval_from_values(render, render_defaults):
     [endpoint] = render(
         set_values={"serviceMonitor.path": "/metrics", "serviceMonitor.interval": "15s"}
     ).get("ServiceMonitor")["spec"]["endpoints"]
     assert (endpoint["path"], endpoint["interval"]) == ("/metrics", "15s")
-    chart_default = render(values=()).get("ServiceMonitor")["spec"]["endpoints"][0]
+    chart_default = render_defaults().get("ServiceMonitor")["spec"]["endpoints"][0]
     assert chart_default["path"] == "/metrics"
 
 
