@@ -44,3 +44,11 @@ def test_helm_versions_render_the_same_objects(renderer: Renderer, release: str)
     ]
     for other in rendered[1:]:
         assert other == rendered[0]
+
+
+def test_every_values_file_belongs_to_a_release() -> None:
+    """A values file outside the inventory would never be rendered or checked."""
+    used = {path for release in INVENTORY.releases for path in release.values}
+    overlays = {overlay.path for overlay in INVENTORY.overlays}
+    present = {path.resolve() for path in (ROOT / "values").rglob("*.yaml")}
+    assert sorted(str(p.relative_to(ROOT)) for p in present - used - overlays) == []
