@@ -12,6 +12,7 @@ import pytest
 from chartkit.helm import HelmError
 from chartkit.inventory import Inventory, find_root, load
 from chartkit.manifest import Manifest
+from chartkit.promtool import Promtool
 from chartkit.render import Renderer
 
 REPO_ROOT = find_root(Path(__file__).parent)
@@ -25,6 +26,11 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def inventory() -> Inventory:
     return load(REPO_ROOT)
+
+
+@pytest.fixture(scope="session")
+def promtool() -> Promtool:
+    return Promtool()
 
 
 @pytest.fixture(scope="session")

@@ -59,11 +59,6 @@ EXTRA_RENDERS = {
 }
 
 
-@pytest.fixture(scope="session")
-def promtool() -> Promtool:
-    return Promtool()
-
-
 def assert_parse(promtool: Promtool, expressions: list[Expression]) -> None:
     problems = promtool.parse(expressions)
     assert not problems, "PromQL that does not parse:\n" + "\n".join(map(str, problems))

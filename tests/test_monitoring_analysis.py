@@ -45,11 +45,6 @@ THRESHOLDS = {
 DEFAULT_THRESHOLDS = {"p95-latency": 0.30, "error-rate": 0.02}
 
 
-@pytest.fixture(scope="session")
-def promtool() -> Promtool:
-    return Promtool()
-
-
 def scenarios() -> list[dict[str, Any]]:
     return yaml.safe_load(SCENARIOS.read_text())["tests"]
 

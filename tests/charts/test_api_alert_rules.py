@@ -12,7 +12,6 @@ import pytest
 from chartkit.inventory import find_root, load
 from chartkit.manifest import Manifest, containers, pod_template_metadata
 from chartkit.promtool import (
-    Promtool,
     alert_rules,
     alert_timing,
     error_counts,
@@ -39,11 +38,6 @@ ALERTS = {
     "ApiContainerRestarts": "restarts",
 }
 HELMS = ("4.1.4", "3.18.0")
-
-
-@pytest.fixture(scope="session")
-def promtool() -> Promtool:
-    return Promtool()
 
 
 @pytest.fixture(scope="session")

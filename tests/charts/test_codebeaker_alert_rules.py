@@ -14,7 +14,6 @@ import pytest
 from chartkit.inventory import find_root, load
 from chartkit.manifest import Manifest, pod_template_metadata
 from chartkit.promtool import (
-    Promtool,
     alert_rules,
     alert_timing,
     error_counts,
@@ -40,11 +39,6 @@ ALERTS = {
 SCRAPED = {"serviceMonitor.enabled": True}
 COMPONENT = "app.kubernetes.io/component"
 HELMS = ("4.1.4", "3.18.0")
-
-
-@pytest.fixture(scope="session")
-def promtool() -> Promtool:
-    return Promtool()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import pytest
 from chartkit.inventory import find_root
 from chartkit.manifest import Manifest, containers
 from chartkit.promtool import (
-    Promtool,
     alert_rules,
     alert_timing,
     latency_buckets,
@@ -38,11 +37,6 @@ ALERTS = {
 }
 LATENCY_ON = {"prometheusRule.latency.enabled": True}
 HELMS = ("4.1.4", "3.18.0")
-
-
-@pytest.fixture(scope="session")
-def promtool() -> Promtool:
-    return Promtool()
 
 
 @pytest.fixture(scope="session")
