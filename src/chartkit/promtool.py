@@ -163,15 +163,8 @@ def rule_file(objects: Iterable[Object]) -> dict[str, Any]:
 
 
 def alert_rules(objects: Iterable[Object]) -> dict[str, dict[str, Any]]:
-    """Alerting rules by alert name."""
-    found: dict[str, dict[str, Any]] = {}
-    for group in rule_file(objects)["groups"]:
-        for rule in group.get("rules") or []:
-            if "alert" in rule:
-                if rule["alert"] in found:
-                    raise ValueError(f"alert {rule['alert']} is defined twice")
-                found[rule["alert"]] = rule
-    return found
+    """Alerting rules of the objects' PrometheusRules, by alert name."""
+    return alert_rules_of(rule_file(objects))
 
 
 def rule_expressions(objects: Iterable[Object]) -> list[Expression]:
@@ -501,12 +494,15 @@ def drop_inapplicable_cases(document: dict[str, Any], placeholders: Mapping[str,
 
 
 def alert_rules_of(rules: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        rule["alert"]: rule
-        for group in rules.get("groups") or []
-        for rule in group.get("rules") or []
-        if "alert" in rule
-    }
+    """Alerting rules of a rule file, by alert name (an alert defined twice is an error)."""
+    found: dict[str, dict[str, Any]] = {}
+    for group in rules.get("groups") or []:
+        for rule in group.get("rules") or []:
+            if "alert" in rule:
+                if rule["alert"] in found:
+                    raise ValueError(f"alert {rule['alert']} is defined twice")
+                found[rule["alert"]] = rule
+    return found
 
 
 # -- durations ---------------------------------------------------------------------------------
@@ -573,6 +569,29 @@ def alert_timing(hold: str, condition_from: float = 60.0, step: float = 60.0) ->
         "brief_repeats": evaluations - 1 if applies else None,
         "brief_at": "3h" if applies else None,
     }
+
+
+def alert_placeholders(
+    rule_values: Mapping[str, Any], alerts: Mapping[str, tuple[str, float]]
+) -> dict[str, Any]:
+    """ "<alert>.<timing key>" and "<alert>.severity" for promtool test files.
+
+    rule_values is the chart's merged `prometheusRule` values; alerts maps each alert to its
+    section there and to when its condition starts holding (see alert_timing).
+    """
+    found: dict[str, Any] = {}
+    for alert, (section, condition_from) in alerts.items():
+        timing = alert_timing(rule_values[section]["for"], condition_from=condition_from)
+        for key, value in timing.items():
+            found[f"{alert}.{key}"] = value
+        found[f"{alert}.severity"] = rule_values[section]["severity"]
+    return found
+
+
+def hpa_placeholders(hpa: Object) -> dict[str, Any]:
+    """The HPA's name, its maximum and one below it, for "HPA at maximum" alert tests."""
+    maximum = int(hpa["spec"]["maxReplicas"])
+    return {"hpa": hpa["metadata"]["name"], "hpa_max": maximum, "hpa_below_max": maximum - 1}
 
 
 REQUESTS_PER_MINUTE = 6000

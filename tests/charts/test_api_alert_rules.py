@@ -12,8 +12,9 @@ import pytest
 from chartkit.inventory import find_root, load
 from chartkit.manifest import Manifest, containers, pod_template_metadata
 from chartkit.promtool import (
+    alert_placeholders,
     alert_rules,
-    alert_timing,
+    alert_rules_of,
     error_counts,
     latency_buckets,
     load_values,
@@ -64,11 +65,10 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
     found["errors_above_stable"] = found["errors_above"] // 2
     found["errors_above_canary"] = found["errors_above"] - found["errors_above_stable"]
     found.update(latency_buckets(rules["latency"]["thresholdSeconds"]))
-    for alert, section in ALERTS.items():
-        # every condition needs two samples (rate, increase): it holds from the first minute
-        for key, value in alert_timing(rules[section]["for"], condition_from=60).items():
-            found[f"{alert}.{key}"] = value
-        found[f"{alert}.severity"] = rules[section]["severity"]
+    # every condition needs two samples (rate, increase): it holds from the first minute
+    found.update(
+        alert_placeholders(rules, {alert: (section, 60) for alert, section in ALERTS.items()})
+    )
     return found
 
 
@@ -321,7 +321,7 @@ def test_a_typo_in_the_rule_fails_its_promtool_test(
     rules = rule_file(manifest.objects)
     values = load_values(ROOT, CHART, VALUES, PROD)
     assert run_alert_test(promtool, rules, alert, manifest, values, tmp_path / "as-rendered").ok
-    (rule,) = [r for g in rules["groups"] for r in g["rules"] if r.get("alert") == alert]
+    rule = alert_rules_of(rules)[alert]
     assert old in rule[field], f"{alert}.{field} has no {old!r}: {rule[field]}"
     rule[field] = rule[field].replace(old, new)
     result = run_alert_test(promtool, rules, alert, manifest, values, tmp_path / "mutated")

@@ -14,9 +14,11 @@ import pytest
 from chartkit.inventory import find_root, load
 from chartkit.manifest import Manifest, pod_template_metadata
 from chartkit.promtool import (
+    alert_placeholders,
     alert_rules,
-    alert_timing,
+    alert_rules_of,
     error_counts,
+    hpa_placeholders,
     load_values,
     rule_file,
     run_rule_tests,
@@ -82,14 +84,9 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
     ]
     if hpas:
         (hpa,) = hpas
-        found["hpa"] = hpa["metadata"]["name"]
-        found["hpa_max"] = hpa["spec"]["maxReplicas"]
-        found["hpa_below_max"] = hpa["spec"]["maxReplicas"] - 1
+        found.update(hpa_placeholders(hpa))
     found.update(error_counts(errors["threshold"], errors["window"]))
-    for alert, (section, start) in ALERTS.items():
-        for key, value in alert_timing(rules[section]["for"], condition_from=start).items():
-            found[f"{alert}.{key}"] = value
-        found[f"{alert}.severity"] = rules[section]["severity"]
+    found.update(alert_placeholders(rules, ALERTS))
     return found
 
 
@@ -300,7 +297,7 @@ def test_a_typo_in_the_rule_fails_its_promtool_test(
     values = load_values(ROOT, CHART, VALUES, PROD, set_values=SCRAPED)
     rules = rule_file(manifest.objects)
     assert run_alert_test(promtool, manifest, values, alert, tmp_path / "as-rendered", rules).ok
-    (rule,) = [r for g in rules["groups"] for r in g["rules"] if r.get("alert") == alert]
+    rule = alert_rules_of(rules)[alert]
     assert old in rule[field], f"{alert}.{field} has no {old!r}: {rule[field]}"
     rule[field] = rule[field].replace(old, new)
     result = run_alert_test(promtool, manifest, values, alert, tmp_path / "mutated", rules)
