@@ -248,12 +248,16 @@ def test_plan_copies_a_named_rwx_class(config: prereqs.PrereqConfig) -> None:
 # -- install --------------------------------------------------------------------------------
 
 
+# large CRDs exceed the client-side apply annotation limit: they go in server-side
+SERVER_SIDE_APPLY = "apply --server-side --force-conflicts --field-manager=chartkit"
+
+
 def test_prometheus_crds_are_applied_and_waited_for(config: prereqs.PrereqConfig) -> None:
     kubectl = FakeKubectl()
     actions(config, kubectl).install_prometheus_crds()
     commands = kubectl.commands()
     assert [c for c in commands if c.startswith("apply")] == [
-        f"apply -f {path}" for path in config.prometheus_crd_files
+        f"{SERVER_SIDE_APPLY} -f {path}" for path in config.prometheus_crd_files
     ]
     assert (
         "wait crd/servicemonitors.monitoring.coreos.com --for=condition=Established "
@@ -266,7 +270,7 @@ def test_argo_rollouts_from_the_pinned_manifest(config: prereqs.PrereqConfig) ->
     actions(config, kubectl).install_argo_rollouts()
     commands = kubectl.commands()
     assert "create namespace argo-rollouts" in commands
-    assert f"apply -f {config.argo['manifest']} --namespace argo-rollouts" in commands
+    assert f"{SERVER_SIDE_APPLY} --namespace argo-rollouts -f {config.argo['manifest']}" in commands
     assert any(c.startswith("rollout status deployment/argo-rollouts") for c in commands)
 
 

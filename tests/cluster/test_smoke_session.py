@@ -53,7 +53,8 @@ def cluster(monkeypatch: pytest.MonkeyPatch) -> FakeKubectl:
 
     def factory(binary: Path, kubeconfig: Path | None = None, context: str | None = None):
         made.append((kubeconfig, context))
-        fake.kubeconfig, fake.context = kubeconfig, context
+        object.__setattr__(fake, "kubeconfig", kubeconfig)
+        object.__setattr__(fake, "context", context)
         return fake
 
     monkeypatch.setattr(smoke, "Kubectl", factory)
