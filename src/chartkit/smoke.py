@@ -319,6 +319,17 @@ class ReleaseRun:
     def timeout(self, step: str) -> str:
         return self.ctx.plan.timeouts[step]
 
+    def wait_rollouts_healthy(self, step: str, promote_pauses: bool = False) -> None:
+        """Every Rollout of the release healthy within the step's timeout."""
+        for rollout in rollouts_of(self.manifest):
+            self.rollouts.wait(
+                name_of(rollout),
+                lambda s: s.healthy,
+                seconds(self.timeout(step)),
+                f"healthy after {step}",
+                promote_pauses=promote_pauses,
+            )
+
     # -- steps
 
     def install(self) -> str:
@@ -333,13 +344,7 @@ class ReleaseRun:
             wait_strategy=self.wait_strategy,
             stream=False,
         )
-        for rollout in rollouts_of(self.manifest):
-            self.rollouts.wait(
-                name_of(rollout),
-                lambda s: s.healthy,
-                seconds(self.timeout("install")),
-                "healthy after install",
-            )
+        self.wait_rollouts_healthy("install")
         return f"revision {self.revision()}"
 
     def test(self) -> str:
@@ -361,14 +366,7 @@ class ReleaseRun:
             stream=False,
         )
         if not self.chart_plan.canary:
-            for rollout in rollouts_of(self.manifest):
-                self.rollouts.wait(
-                    name_of(rollout),
-                    lambda s: s.healthy,
-                    seconds(self.timeout("upgrade")),
-                    "healthy after upgrade",
-                    promote_pauses=True,
-                )
+            self.wait_rollouts_healthy("upgrade", promote_pauses=True)
         revision = self.revision()
         if revision != 2:
             raise SmokeError(f"expected revision 2 after the upgrade, helm reports {revision}")
@@ -412,15 +410,8 @@ class ReleaseRun:
             wait_strategy=self.wait_strategy,
             stream=False,
         )
-        for rollout in rollouts_of(self.manifest):
-            # Going back is a new rollout of the old template: its pauses are promoted.
-            self.rollouts.wait(
-                name_of(rollout),
-                lambda s: s.healthy,
-                seconds(self.timeout("rollback")),
-                "healthy after rollback",
-                promote_pauses=True,
-            )
+        # Going back is a new rollout of the old template: its pauses are promoted.
+        self.wait_rollouts_healthy("rollback", promote_pauses=True)
         current = self.manifest_of_revision(None)
         first = self.manifest_of_revision(1)
         if current != first:
