@@ -11,9 +11,14 @@ from typing import Any
 
 import yaml
 
+from chartkit.crds import read_crds
+from chartkit.inventory import find_root
 from chartkit.kubectl import Kubectl, KubectlError
 
 Handler = Callable[[list[str], str | None], str]
+
+# The CRDs a fully prepared smoke cluster serves: the ones in ci/crds.
+ALL_CRDS = tuple(crd["metadata"]["name"] for crd in read_crds(find_root() / "ci" / "crds"))
 
 
 class FakeKubectl(Kubectl):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from kubefake import FakeKubectl, failure
+from kubefake import ALL_CRDS, FakeKubectl, failure
 
 from chartkit import prereqs
 from chartkit.inventory import Inventory
@@ -159,18 +159,6 @@ def cluster_with(crds: list[str], deployments: dict[str, str], objects: set[str]
             "get storageclass": get_object,
         }
     )
-
-
-ALL_CRDS = [
-    "rollouts.argoproj.io",
-    "analysistemplates.argoproj.io",
-    "servicemonitors.monitoring.coreos.com",
-    "podmonitors.monitoring.coreos.com",
-    "prometheusrules.monitoring.coreos.com",
-    "externalsecrets.external-secrets.io",
-    "clustersecretstores.external-secrets.io",
-    "secretstores.external-secrets.io",
-]
 
 
 def test_probe_of_an_empty_cluster(config: prereqs.PrereqConfig) -> None:

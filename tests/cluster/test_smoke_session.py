@@ -7,25 +7,13 @@ import stat
 from pathlib import Path
 
 import pytest
-from kubefake import FakeKubectl
+from kubefake import ALL_CRDS, FakeKubectl
 
 from chartkit import smoke
 from chartkit.cluster import ClusterChoice, kind_pins
 from chartkit.inventory import Inventory
 
-CRDS = "\n".join(
-    f"customresourcedefinition.apiextensions.k8s.io/{name}"
-    for name in (
-        "rollouts.argoproj.io",
-        "analysistemplates.argoproj.io",
-        "servicemonitors.monitoring.coreos.com",
-        "podmonitors.monitoring.coreos.com",
-        "prometheusrules.monitoring.coreos.com",
-        "externalsecrets.external-secrets.io",
-        "clustersecretstores.external-secrets.io",
-        "secretstores.external-secrets.io",
-    )
-)
+CRDS = "\n".join(f"customresourcedefinition.apiextensions.k8s.io/{name}" for name in ALL_CRDS)
 
 
 @pytest.fixture
