@@ -39,6 +39,7 @@ from chartkit.manifest import Manifest, Object, name_of, pod_spec
 from chartkit.quantity import QuantityError, cpu_millis, format_cpu, format_memory, memory_bytes
 from chartkit.render import Renderer
 from chartkit.resources import Totals, WorkloadDemand, totals, workload_demands
+from chartkit.texttable import text_table
 
 NODES_FILE = Path("ci") / "nodes.yaml"
 GPU_LABEL = "cloud.google.com/gke-accelerator"
@@ -643,16 +644,6 @@ def _cpu_mem_gpu(cpu: int, memory: int, gpu: int, show_gpu: bool) -> str:
     return text + f"/{gpu}" if show_gpu else text
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(str(row[i])) for row in (headers, *rows)) for i in range(len(headers))]
-    lines = [
-        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in (headers, *rows)
-    ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
-
-
 def _names(names: Sequence[str]) -> str:
     if len(names) > 3:
         return f"{len(names)} ({', '.join(names[:2])}, ...)"
@@ -696,7 +687,7 @@ def demand_table(demands: Sequence[Demand], first: str, show_gpu: bool) -> str:
                 ),
             )
         )
-    return _table(headers, rows)
+    return text_table(headers, rows)
 
 
 def placement_table(placement: Placement) -> str:
@@ -723,7 +714,7 @@ def placement_table(placement: Placement) -> str:
                 ),
             )
         )
-    return _table(headers, rows)
+    return text_table(headers, rows)
 
 
 def format_report(report: CapacityReport, node_spec: str | None = None) -> str:
@@ -798,7 +789,7 @@ def _profiles_table(profiles: NodeProfiles) -> str:
         for p in profiles.profiles.values()
     ]
     headers = ("profile", "allocatable cpu/mem/gpu", "system", "free", "gpu type", "machine")
-    return _table(headers, rows)
+    return text_table(headers, rows)
 
 
 def _select(inventory: Inventory, names: Sequence[str]) -> list[Release]:

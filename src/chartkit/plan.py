@@ -38,6 +38,7 @@ from chartkit.manifest import Manifest, Object, name_of
 from chartkit.quantity import cpu_millis, format_cpu, format_memory, memory_bytes
 from chartkit.render import Renderer
 from chartkit.resources import PodShape, Totals, totals, workload_demands
+from chartkit.texttable import text_table
 
 CHART = "ecp-tenant"
 RELEASE_NAMESPACE = "ecp-tenants"
@@ -456,19 +457,6 @@ def plan_values_file(
 # -- output -------------------------------------------------------------------------------
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
-    widths = [max(len(str(row[i])) for row in (headers, *rows)) for i in range(len(headers))]
-
-    def line(row: Sequence[str]) -> str:
-        cells = [
-            str(c).rjust(w) if i in right else str(c).ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        return "  ".join(cells).rstrip()
-
-    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *map(line, rows)])
-
-
 def _amount(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
 
@@ -533,7 +521,7 @@ def format_plan(plan: TenantPlan) -> str:
             _amount(plan.cost.total),
         )
     )
-    lines.append(_table(headers, rows, right={1, 2, 3, 4, 5, 6, 7, 8, 9, 10}))
+    lines.append(text_table(headers, rows, right={1, 2, 3, 4, 5, 6, 7, 8, 9, 10}))
     q = plan.quota
     lines += [
         "",

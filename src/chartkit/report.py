@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from chartkit.check import ReleaseReport
 from chartkit.quantity import format_cpu, format_memory
 from chartkit.resources import totals
+from chartkit.texttable import text_table
 
 _KIND_ABBREVIATIONS = {
     "HorizontalPodAutoscaler": "HPA",
@@ -72,10 +73,4 @@ def table(reports: Sequence[ReleaseReport]) -> str:
                 "ok" if report.ok else str(len(report.problems())),
             )
         )
-    widths = [max(len(str(row[i])) for row in (headers, *rows)) for i in range(len(headers))]
-    lines = [
-        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in (headers, *rows)
-    ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return text_table(headers, rows)
