@@ -555,6 +555,15 @@ def exemptions(obj: Object) -> dict[str, str]:
     return found
 
 
+def _exemption_problem(rule_id: str, reason: str) -> str | None:
+    """What is wrong with one exemption annotation, if anything."""
+    if rule_id not in RULE_IDS:
+        return f"exempts unknown rule {rule_id!r}"
+    if not reason:
+        return f"exemption from {rule_id} gives no reason"
+    return None
+
+
 def check(objects: Iterable[Object], rules: Iterable[Rule] = RULES) -> list[Violation]:
     """Every violation in one release's objects, exemptions applied."""
     release = Release(objects=tuple(objects))
@@ -564,25 +573,10 @@ def check(objects: Iterable[Object], rules: Iterable[Rule] = RULES) -> list[Viol
         kind, name = str(obj.get("kind")), name_of(obj)
         waived = exemptions(obj)
         for rule_id, reason in sorted(waived.items()):
-            if rule_id not in RULE_IDS:
+            problem = _exemption_problem(rule_id, reason)
+            if problem:
                 violations.append(
-                    Violation(
-                        "policy-exemption",
-                        kind,
-                        name,
-                        "metadata.annotations",
-                        f"exempts unknown rule {rule_id!r}",
-                    )
-                )
-            elif not reason:
-                violations.append(
-                    Violation(
-                        "policy-exemption",
-                        kind,
-                        name,
-                        "metadata.annotations",
-                        f"exemption from {rule_id} gives no reason",
-                    )
+                    Violation("policy-exemption", kind, name, "metadata.annotations", problem)
                 )
         for rule in rules:
             if waived.get(rule.id):
