@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from chartkit.inventory import find_root
-from chartkit.tools import Toolbox
+from chartkit.tools.toolbox import Toolbox
 
 ROOT = find_root()
 LIBRARY = ROOT / "charts" / "common"

@@ -32,7 +32,7 @@ from chartkit.promtool import (
     substitute_args,
     write_yaml,
 )
-from chartkit.tools import ToolMissingError
+from chartkit.tools.toolbox import ToolMissingError
 
 ROOT = find_root()
 INVENTORY = load(ROOT)

@@ -8,7 +8,7 @@ import pytest
 from chartkit.check import ReleaseChecker
 from chartkit.inventory import find_root, load
 from chartkit.render import Renderer
-from chartkit.tools import Toolbox
+from chartkit.tools.toolbox import Toolbox
 
 ROOT = find_root()
 INVENTORY = load(ROOT)

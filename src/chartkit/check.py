@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chartkit import policy
-from chartkit.helm import HelmError
 from chartkit.inventory import Overlay, Release
 from chartkit.manifest import Manifest
 from chartkit.render import Renderer
 from chartkit.resources import WorkloadDemand, workload_demands
+from chartkit.tools.helm import HelmError
 from chartkit.validate import SchemaProblem, SchemaValidator
 from chartkit.values_check import ValuesChecker, ValuesProblem
 

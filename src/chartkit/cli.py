@@ -12,12 +12,12 @@ import yaml
 
 from chartkit import capacity, changes, plan, verify
 from chartkit.check import ReleaseChecker, ReleaseReport
-from chartkit.docs import DocsError, ReadmeGenerator
-from chartkit.helm import HelmError
 from chartkit.inventory import Inventory, InventoryError, Release, find_root, load
 from chartkit.render import Renderer
 from chartkit.report import table
-from chartkit.tools import ToolMissingError
+from chartkit.tools.helm import HelmError
+from chartkit.tools.readme_generator import DocsError, ReadmeGenerator
+from chartkit.tools.toolbox import ToolMissingError
 
 
 def _selected(inventory: Inventory, names: Sequence[str]) -> list[Release]:

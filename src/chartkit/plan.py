@@ -32,13 +32,13 @@ from chartkit.capacity import (
     nodes_needed,
     release_pods,
 )
-from chartkit.helm import HelmError
 from chartkit.inventory import Inventory, InventoryError, Overlay, Release, load
 from chartkit.manifest import Manifest, Object, name_of
 from chartkit.quantity import cpu_millis, format_cpu, format_memory, memory_bytes
 from chartkit.render import Renderer
 from chartkit.resources import PodShape, Totals, totals, workload_demands
 from chartkit.texttable import text_table
+from chartkit.tools.helm import HelmError
 
 CHART = "ecp-tenant"
 RELEASE_NAMESPACE = "ecp-tenants"

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from chartkit.kubectl import Kubectl, KubectlError
+from chartkit.tools.kubectl import Kubectl, KubectlError
 
 PREREQS_FILE = Path("ci") / "prereqs.yaml"
 

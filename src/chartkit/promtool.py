@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from chartkit.manifest import Object, describe, name_of
-from chartkit.tools import ToolMissingError
+from chartkit.tools.toolbox import ToolMissingError
 
 # -- running promtool --------------------------------------------------------------------
 

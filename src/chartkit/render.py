@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from chartkit.crds import read_crds, served_versions
-from chartkit.helm import Helm, HelmError
 from chartkit.inventory import Inventory, Overlay, Release
 from chartkit.manifest import Manifest
-from chartkit.tools import Toolbox
+from chartkit.tools.helm import Helm, HelmError
+from chartkit.tools.toolbox import Toolbox
 
 
 @dataclass(frozen=True)

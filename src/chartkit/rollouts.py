@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chartkit.kubectl import Kubectl
+from chartkit.tools.kubectl import Kubectl
 
 Object = dict[str, Any]
 

@@ -30,12 +30,12 @@ import yaml
 
 from chartkit import podsecurity, prereqs, schedule
 from chartkit.cluster import ClusterChoice, KindCluster, kind_pins
-from chartkit.helm import Helm, HelmError, seconds
 from chartkit.inventory import Inventory, Release
-from chartkit.kubectl import Kubectl, KubectlError
 from chartkit.manifest import Object, containers, name_of, pod_spec
 from chartkit.render import Renderer
 from chartkit.rollouts import RolloutError, Rollouts
+from chartkit.tools.helm import Helm, HelmError, seconds
+from chartkit.tools.kubectl import Kubectl, KubectlError
 
 SMOKE_DIR = Path("ci") / "smoke"
 PLAN_FILE = SMOKE_DIR / "plan.yaml"

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from chartkit.helm import HelmError
 from chartkit.inventory import Overlay, Release, load
-from chartkit.kubectl import Kubectl, KubectlError
 from chartkit.manifest import Object, describe
 from chartkit.render import Renderer
 from chartkit.schedule import run_parallel
+from chartkit.tools.helm import HelmError
+from chartkit.tools.kubectl import Kubectl, KubectlError
 
 FIELD_MANAGER = "chartkit-verify"
 Outcome = Literal["accepted", "rejected", "not-verified"]

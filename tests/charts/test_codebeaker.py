@@ -14,7 +14,7 @@ import pytest
 
 from chartkit.manifest import Manifest, container, pod_spec, pod_template_metadata
 from chartkit.quantity import cpu_millis, memory_bytes
-from chartkit.tools import Toolbox
+from chartkit.tools.toolbox import Toolbox
 from chartkit.validate import SchemaValidator
 
 CHART = "codebeaker"

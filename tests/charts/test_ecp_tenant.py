@@ -15,7 +15,7 @@ from chartkit import policy
 from chartkit.inventory import find_root
 from chartkit.manifest import Manifest, container, name_of, pod_spec, pod_template_metadata
 from chartkit.quantity import cpu_millis, memory_bytes
-from chartkit.tools import Toolbox
+from chartkit.tools.toolbox import Toolbox
 from chartkit.validate import SchemaValidator
 
 ROOT = find_root()

@@ -11,7 +11,7 @@ import pytest
 from chartkit import policy
 from chartkit.inventory import find_root
 from chartkit.manifest import Manifest, container, pod_spec, pod_template_metadata
-from chartkit.tools import Toolbox
+from chartkit.tools.toolbox import Toolbox
 from chartkit.validate import SchemaValidator
 
 CHART = "eventstorming"

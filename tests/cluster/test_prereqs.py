@@ -12,7 +12,6 @@ from kubefake import ALL_CRDS, FakeKubectl, failure
 
 from chartkit import prereqs
 from chartkit.inventory import Inventory
-from chartkit.kubectl import KubectlError
 from chartkit.prereqs import (
     ARGO_ROLLOUTS,
     EXTERNAL_SECRETS,
@@ -24,6 +23,7 @@ from chartkit.prereqs import (
 )
 from chartkit.render import Renderer
 from chartkit.smoke import release_values
+from chartkit.tools.kubectl import KubectlError
 from chartkit.validate import SchemaValidator
 
 

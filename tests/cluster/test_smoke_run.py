@@ -12,10 +12,10 @@ import pytest
 from kubefake import FakeKubectl, failure
 
 from chartkit import prereqs, schedule, smoke
-from chartkit.helm import Helm, HelmError
 from chartkit.inventory import Inventory
 from chartkit.render import Renderer
 from chartkit.smoke import SmokeContext, SmokeRun
+from chartkit.tools.helm import Helm, HelmError
 
 OLD_TAG, NEW_TAG = "0.9.2", "0.9.1"
 
@@ -177,7 +177,7 @@ class FakeCluster:
 
 class FakeHelm(Helm):
     """The real wrapper, with the helm binary replaced by the fake cluster: every argument
-    list the smoke run builds goes through chartkit.helm as it would against a cluster."""
+    list the smoke run builds goes through chartkit.tools.helm as it would against a cluster."""
 
     def __init__(self, fake: FakeCluster) -> None:
         super().__init__(binary=Path("/fake/helm"), kube_context="smoke")

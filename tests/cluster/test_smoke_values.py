@@ -17,7 +17,7 @@ from chartkit.inventory import find_root, load
 from chartkit.manifest import Manifest, containers, name_of
 from chartkit.render import Renderer
 from chartkit.smoke import SMOKE_DIR, load_plan, release_values
-from chartkit.tools import Toolbox
+from chartkit.tools.toolbox import Toolbox
 from chartkit.validate import SchemaValidator
 
 ROOT = find_root()

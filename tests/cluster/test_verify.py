@@ -14,8 +14,8 @@ import pytest
 
 from chartkit import verify
 from chartkit.inventory import Inventory
-from chartkit.kubectl import Kubectl
 from chartkit.render import Renderer
+from chartkit.tools.kubectl import Kubectl
 
 ROOT = Path(__file__).resolve().parents[2]
 

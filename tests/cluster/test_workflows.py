@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from chartkit.cluster import kind_pins
-from chartkit.tools import Toolbox
+from chartkit.tools.toolbox import Toolbox
 
 ROOT = Path(__file__).resolve().parents[2]
 # owner/name@v4 (a release line, updated by Dependabot) or owner/name@<commit sha>

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from chartkit.helm import Helm, HelmError
 from chartkit.inventory import Inventory, Overlay, Release
 from chartkit.manifest import Manifest
 from chartkit.render import Renderer, crd_api_versions, render_inventory
-from chartkit.tools import Toolbox
+from chartkit.tools.helm import Helm, HelmError
+from chartkit.tools.toolbox import Toolbox
 
 # A fake helm: appends "<version> <argv>" to .tools/helm/calls, prints one ConfigMap named
 # after the release, and fails for any chart whose path contains "broken".

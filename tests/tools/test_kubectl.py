@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chartkit.kubectl import Kubectl, KubectlError
+from chartkit.tools.kubectl import Kubectl, KubectlError
 
 
 def fake(tmp_path: Path, body: str) -> Path:

@@ -1,4 +1,5 @@
-"""Unit tests for chartkit.helm (pinned helm binaries and a fake one) and chartkit.tools."""
+"""Unit tests for chartkit.tools.helm (pinned helm binaries and a fake one) and
+chartkit.tools.toolbox."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from chartkit.helm import Helm, HelmError, parse_objects, seconds, strip_notices
 from chartkit.inventory import find_root
-from chartkit.tools import Toolbox, ToolMissingError
+from chartkit.tools.helm import Helm, HelmError, parse_objects, seconds, strip_notices
+from chartkit.tools.toolbox import Toolbox, ToolMissingError
 
 ROOT = find_root(Path(__file__).parent)
 VERSIONS = Toolbox(ROOT).helm_versions()
