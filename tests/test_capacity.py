@@ -22,8 +22,8 @@ from chartkit.capacity import (
     synthetic_pod,
 )
 from chartkit.cli import build_parser
-from chartkit.inventory import find_root
 from chartkit.quantity import cpu_millis, memory_bytes
+from chartkit.releases.inventory import find_root
 
 ROOT = find_root()
 PROFILES = load_profiles(ROOT)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chartkit.inventory import find_root
+from chartkit.releases.inventory import find_root
 from chartkit.tools.toolbox import Toolbox
 
 ROOT = find_root()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chartkit.inventory import find_root
+from chartkit.releases.inventory import find_root
 
 ROOT = find_root()
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chartkit.inventory import find_root, load
 from chartkit.promtool import (
     Expression,
     Promtool,
@@ -32,6 +31,7 @@ from chartkit.promtool import (
     substitute_args,
     write_yaml,
 )
+from chartkit.releases.inventory import find_root, load
 from chartkit.tools.toolbox import ToolMissingError
 
 ROOT = find_root()

@@ -21,8 +21,6 @@ from typing import Any
 import pytest
 import yaml
 
-from chartkit.inventory import find_root, load
-from chartkit.manifest import Manifest, pod_template_metadata
 from chartkit.promtool import (
     Promtool,
     analysis_queries,
@@ -31,6 +29,8 @@ from chartkit.promtool import (
     resolve_args,
     run_rule_tests,
 )
+from chartkit.releases.inventory import find_root, load
+from chartkit.releases.manifest import Manifest, pod_template_metadata
 
 ROOT = find_root()
 INVENTORY = load(ROOT)

@@ -14,10 +14,10 @@ import yaml
 
 from chartkit.capacity import load_profiles
 from chartkit.cli import build_parser
-from chartkit.inventory import find_root
-from chartkit.manifest import Manifest, containers, name_of
 from chartkit.plan import TenantPlan, build_plan, format_plan, plan_values_file
 from chartkit.quantity import cpu_millis, memory_bytes
+from chartkit.releases.inventory import find_root
+from chartkit.releases.manifest import Manifest, containers, name_of
 from chartkit.resources import GPU_RESOURCE
 
 ROOT = find_root()
@@ -194,7 +194,7 @@ def test_dev_overlay_plans_the_same_replicas_with_half_the_requests(renderer, pl
 
 
 def _overlay(name: str):
-    from chartkit.inventory import load
+    from chartkit.releases.inventory import load
 
     return load(ROOT).overlay(name)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from chartkit.check import ReleaseChecker
-from chartkit.inventory import find_root, load
-from chartkit.render import Renderer
+from chartkit.releases.inventory import find_root, load
+from chartkit.releases.render import Renderer
 from chartkit.tools.toolbox import Toolbox
 
 ROOT = find_root()

@@ -33,10 +33,10 @@ from typing import Any
 
 import yaml
 
-from chartkit.inventory import Inventory, Overlay, Release, load
-from chartkit.manifest import Manifest, Object, name_of, pod_spec
 from chartkit.quantity import QuantityError, cpu_millis, format_cpu, format_memory, memory_bytes
-from chartkit.render import Renderer
+from chartkit.releases.inventory import Inventory, Overlay, Release, load
+from chartkit.releases.manifest import Manifest, Object, name_of, pod_spec
+from chartkit.releases.render import Renderer
 from chartkit.resources import Totals, WorkloadDemand, totals, workload_demands
 from chartkit.texttable import text_table
 from chartkit.tools.helm import HelmError

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chartkit import policy
-from chartkit.inventory import Overlay, Release
-from chartkit.manifest import Manifest
-from chartkit.render import Renderer
+from chartkit.releases.inventory import Overlay, Release
+from chartkit.releases.manifest import Manifest
+from chartkit.releases.render import Renderer
 from chartkit.resources import WorkloadDemand, workload_demands
 from chartkit.tools.helm import HelmError
 from chartkit.validate import SchemaProblem, SchemaValidator

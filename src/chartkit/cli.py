@@ -12,8 +12,8 @@ import yaml
 
 from chartkit import capacity, changes, plan, verify
 from chartkit.check import ReleaseChecker, ReleaseReport
-from chartkit.inventory import Inventory, InventoryError, Release, find_root, load
-from chartkit.render import Renderer
+from chartkit.releases.inventory import Inventory, InventoryError, Release, find_root, load
+from chartkit.releases.render import Renderer
 from chartkit.report import table
 from chartkit.tools.helm import HelmError
 from chartkit.tools.readme_generator import DocsError, ReadmeGenerator

@@ -32,10 +32,10 @@ from chartkit.capacity import (
     nodes_needed,
     release_pods,
 )
-from chartkit.inventory import Inventory, InventoryError, Overlay, Release, load
-from chartkit.manifest import Manifest, Object, name_of
 from chartkit.quantity import cpu_millis, format_cpu, format_memory, memory_bytes
-from chartkit.render import Renderer
+from chartkit.releases.inventory import Inventory, InventoryError, Overlay, Release, load
+from chartkit.releases.manifest import Manifest, Object, name_of
+from chartkit.releases.render import Renderer
 from chartkit.resources import PodShape, Totals, totals, workload_demands
 from chartkit.texttable import text_table
 from chartkit.tools.helm import HelmError

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from chartkit import policy
-from chartkit.manifest import Object, containers, is_workload, pod_spec
+from chartkit.releases.manifest import Object, containers, is_workload, pod_spec
 
 Level = Literal["restricted", "baseline", "privileged"]
 LEVELS: tuple[Level, ...] = ("restricted", "baseline", "privileged")

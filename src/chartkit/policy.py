@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from chartkit.manifest import (
+from chartkit.releases.manifest import (
     Object,
     is_workload,
     name_of,

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from chartkit.manifest import Object, describe, name_of
+from chartkit.releases.manifest import Object, describe, name_of
 from chartkit.tools.toolbox import ToolMissingError
 
 # -- running promtool --------------------------------------------------------------------

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chartkit.manifest import Manifest, Object, containers, is_workload, name_of
 from chartkit.quantity import cpu_millis, memory_bytes
+from chartkit.releases.manifest import Manifest, Object, containers, is_workload, name_of
 
 GPU_RESOURCE = "nvidia.com/gpu"
 
@@ -79,7 +79,7 @@ def pod_shape(workload: Object) -> PodShape:
 
 
 def _has_required_anti_affinity(workload: Object) -> bool:
-    from chartkit.manifest import pod_spec
+    from chartkit.releases.manifest import pod_spec
 
     anti = ((pod_spec(workload).get("affinity") or {}).get("podAntiAffinity")) or {}
     return any(

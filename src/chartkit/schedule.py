@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from chartkit.manifest import Object, containers, is_workload, pod_spec
+from chartkit.releases.manifest import Object, containers, is_workload, pod_spec
 
 T = TypeVar("T")
 R = TypeVar("R")

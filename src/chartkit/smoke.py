@@ -30,9 +30,9 @@ import yaml
 
 from chartkit import podsecurity, prereqs, schedule
 from chartkit.cluster import ClusterChoice, KindCluster, kind_pins
-from chartkit.inventory import Inventory, Release
-from chartkit.manifest import Object, containers, name_of, pod_spec
-from chartkit.render import Renderer
+from chartkit.releases.inventory import Inventory, Release
+from chartkit.releases.manifest import Object, containers, name_of, pod_spec
+from chartkit.releases.render import Renderer
 from chartkit.rollouts import RolloutError, Rollouts
 from chartkit.tools.helm import Helm, HelmError, seconds
 from chartkit.tools.kubectl import Kubectl, KubectlError

@@ -22,8 +22,8 @@ import jsonschema
 from referencing import Registry, Resource
 
 from chartkit.crd_schema import strict_schema
-from chartkit.crds import read_crds, served_versions
-from chartkit.manifest import Object, describe
+from chartkit.releases.crds import read_crds, served_versions
+from chartkit.releases.manifest import Object, describe
 
 _CORE_SCHEMA_PACKAGE = "kubernetes_validate"
 _OBJECT_META = "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from chartkit.manifest import Manifest, container, pod_spec, pod_template_metadata
 from chartkit.quantity import cpu_millis, memory_bytes
+from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
 from chartkit.tools.toolbox import Toolbox
 from chartkit.validate import SchemaValidator
 

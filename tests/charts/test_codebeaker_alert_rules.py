@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from chartkit.inventory import find_root, load
-from chartkit.manifest import Manifest, pod_template_metadata
 from chartkit.promtool import (
     alert_placeholders,
     alert_rules,
@@ -24,6 +22,8 @@ from chartkit.promtool import (
     run_rule_tests,
     write_yaml,
 )
+from chartkit.releases.inventory import find_root, load
+from chartkit.releases.manifest import Manifest, pod_template_metadata
 from chartkit.validate import SchemaValidator
 
 ROOT = find_root()

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from chartkit import policy
-from chartkit.inventory import find_root
-from chartkit.manifest import Manifest, container, name_of, pod_spec, pod_template_metadata
 from chartkit.quantity import cpu_millis, memory_bytes
+from chartkit.releases.inventory import find_root
+from chartkit.releases.manifest import Manifest, container, name_of, pod_spec, pod_template_metadata
 from chartkit.tools.toolbox import Toolbox
 from chartkit.validate import SchemaValidator
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from chartkit import policy
-from chartkit.inventory import find_root
-from chartkit.manifest import Manifest, container, pod_spec, pod_template_metadata
+from chartkit.releases.inventory import find_root
+from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
 from chartkit.tools.toolbox import Toolbox
 from chartkit.validate import SchemaValidator
 

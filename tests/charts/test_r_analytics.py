@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chartkit import policy
-from chartkit.manifest import Manifest, container, pod_spec, pod_template_metadata
+from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
 from chartkit.validate import SchemaValidator
 
 CHART = "r-analytics"

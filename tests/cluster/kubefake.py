@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from chartkit.crds import read_crds
-from chartkit.inventory import find_root
+from chartkit.releases.crds import read_crds
+from chartkit.releases.inventory import find_root
 from chartkit.tools.kubectl import Kubectl, KubectlError
 
 Handler = Callable[[list[str], str | None], str]

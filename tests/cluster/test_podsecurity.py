@@ -8,8 +8,8 @@ from typing import Any
 import kubernetes_validate
 
 from chartkit import podsecurity
-from chartkit.inventory import Inventory
-from chartkit.render import Renderer
+from chartkit.releases.inventory import Inventory
+from chartkit.releases.render import Renderer
 from chartkit.smoke import release_values
 
 

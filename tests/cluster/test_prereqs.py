@@ -11,7 +11,6 @@ import yaml
 from kubefake import ALL_CRDS, FakeKubectl, failure
 
 from chartkit import prereqs
-from chartkit.inventory import Inventory
 from chartkit.prereqs import (
     ARGO_ROLLOUTS,
     EXTERNAL_SECRETS,
@@ -21,7 +20,8 @@ from chartkit.prereqs import (
     PrereqActions,
     PrereqError,
 )
-from chartkit.render import Renderer
+from chartkit.releases.inventory import Inventory
+from chartkit.releases.render import Renderer
 from chartkit.smoke import release_values
 from chartkit.tools.kubectl import KubectlError
 from chartkit.validate import SchemaValidator

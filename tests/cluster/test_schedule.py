@@ -8,8 +8,8 @@ import time
 import pytest
 
 from chartkit import schedule
-from chartkit.inventory import Inventory
-from chartkit.render import Renderer
+from chartkit.releases.inventory import Inventory
+from chartkit.releases.render import Renderer
 from chartkit.schedule import Group
 from chartkit.smoke import release_values
 

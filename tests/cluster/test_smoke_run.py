@@ -12,8 +12,8 @@ import pytest
 from kubefake import FakeKubectl, failure
 
 from chartkit import prereqs, schedule, smoke
-from chartkit.inventory import Inventory
-from chartkit.render import Renderer
+from chartkit.releases.inventory import Inventory
+from chartkit.releases.render import Renderer
 from chartkit.smoke import SmokeContext, SmokeRun
 from chartkit.tools.helm import Helm, HelmError
 

@@ -11,7 +11,7 @@ from kubefake import ALL_CRDS, FakeKubectl
 
 from chartkit import smoke
 from chartkit.cluster import ClusterChoice, kind_pins
-from chartkit.inventory import Inventory
+from chartkit.releases.inventory import Inventory
 
 CRDS = "\n".join(f"customresourcedefinition.apiextensions.k8s.io/{name}" for name in ALL_CRDS)
 

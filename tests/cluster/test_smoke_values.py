@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from chartkit import policy
-from chartkit.inventory import find_root, load
-from chartkit.manifest import Manifest, containers, name_of
-from chartkit.render import Renderer
+from chartkit.releases.inventory import find_root, load
+from chartkit.releases.manifest import Manifest, containers, name_of
+from chartkit.releases.render import Renderer
 from chartkit.smoke import SMOKE_DIR, load_plan, release_values
 from chartkit.tools.toolbox import Toolbox
 from chartkit.validate import SchemaValidator

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from chartkit import verify
-from chartkit.inventory import Inventory
-from chartkit.render import Renderer
+from chartkit.releases.inventory import Inventory
+from chartkit.releases.render import Renderer
 from chartkit.tools.kubectl import Kubectl
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from chartkit import cluster, smoke
-from chartkit.inventory import Inventory
+from chartkit.releases.inventory import Inventory
 
 NO_CLUSTER = "Skipped: no cluster:"
 

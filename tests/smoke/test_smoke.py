@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chartkit.inventory import find_root, load
+from chartkit.releases.inventory import find_root, load
 from chartkit.smoke import ReleaseResult, load_plan
 
 pytestmark = pytest.mark.smoke

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chartkit.inventory import find_root
+from chartkit.releases.inventory import find_root
 from chartkit.tools.helm import Helm, HelmError, parse_objects, seconds, strip_notices
 from chartkit.tools.toolbox import Toolbox, ToolMissingError
 

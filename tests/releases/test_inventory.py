@@ -1,4 +1,4 @@
-"""Unit tests for chartkit.inventory: the real helmfile.yaml, and malformed inventories."""
+"""Unit tests for chartkit.releases.inventory: the real helmfile.yaml, and malformed inventories."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from chartkit.inventory import (
+from chartkit.releases.inventory import (
     INVENTORY_FILE,
     Inventory,
     InventoryError,

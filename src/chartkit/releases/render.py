@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chartkit.crds import read_crds, served_versions
-from chartkit.inventory import Inventory, Overlay, Release
-from chartkit.manifest import Manifest
+from chartkit.releases.crds import read_crds, served_versions
+from chartkit.releases.inventory import Inventory, Overlay, Release
+from chartkit.releases.manifest import Manifest
 from chartkit.tools.helm import Helm, HelmError
 from chartkit.tools.toolbox import Toolbox
 

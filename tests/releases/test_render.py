@@ -1,4 +1,4 @@
-"""Unit tests for chartkit.render: CRD API versions and the Renderer's render cache."""
+"""Unit tests for chartkit.releases.render: CRD API versions and the Renderer's render cache."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from chartkit.inventory import Inventory, Overlay, Release
-from chartkit.manifest import Manifest
-from chartkit.render import Renderer, crd_api_versions, render_inventory
+from chartkit.releases.inventory import Inventory, Overlay, Release
+from chartkit.releases.manifest import Manifest
+from chartkit.releases.render import Renderer, crd_api_versions, render_inventory
 from chartkit.tools.helm import Helm, HelmError
 from chartkit.tools.toolbox import Toolbox
 
