@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from chartkit import capacity, changes, plan, verify
-from chartkit.check import ReleaseChecker, ReleaseReport
+from chartkit.checks.release import ReleaseChecker, ReleaseReport
 from chartkit.releases.inventory import Inventory, InventoryError, Release, find_root, load
 from chartkit.releases.render import Renderer
 from chartkit.report import table

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chartkit.check import ReleaseReport
+from chartkit.checks.release import ReleaseReport
 from chartkit.quantity import format_cpu, format_memory
-from chartkit.resources import totals
+from chartkit.resources import totals, workload_demands
 from chartkit.texttable import text_table
 
 _KIND_ABBREVIATIONS = {
@@ -39,8 +39,9 @@ def _pair(cpu: int, memory: int, gpu: int) -> str:
 
 def resources_summary(report: ReleaseReport) -> tuple[str, str]:
     """(requests, limits), each "at declared replicas (at HPA maximum)" when they differ."""
-    declared = totals(list(report.demands))
-    at_max = totals(list(report.demands), at_max=True)
+    demands = workload_demands(report.manifest) if report.manifest is not None else []
+    declared = totals(demands)
+    at_max = totals(demands, at_max=True)
     cells = []
     for section in ("request", "limit"):
         now = _pair(*(getattr(declared, f"{r}_{section}") for r in ("cpu", "memory", "gpu")))

@@ -28,7 +28,8 @@ from typing import Any
 
 import yaml
 
-from chartkit import podsecurity, prereqs, schedule
+from chartkit import prereqs, schedule
+from chartkit.checks import podsecurity
 from chartkit.cluster import ClusterChoice, KindCluster, kind_pins
 from chartkit.releases.inventory import Inventory, Release
 from chartkit.releases.manifest import Object, containers, name_of, pod_spec

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from chartkit.checks.schema import SchemaValidator
 from chartkit.promtool import (
     alert_placeholders,
     alert_rules,
@@ -22,7 +23,6 @@ from chartkit.promtool import (
 )
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, containers, pod_template_metadata
-from chartkit.validate import SchemaValidator
 
 ROOT = find_root()
 INVENTORY = load(ROOT)

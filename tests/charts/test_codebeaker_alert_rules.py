@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from chartkit.checks.schema import SchemaValidator
 from chartkit.promtool import (
     alert_placeholders,
     alert_rules,
@@ -24,7 +25,6 @@ from chartkit.promtool import (
 )
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, pod_template_metadata
-from chartkit.validate import SchemaValidator
 
 ROOT = find_root()
 INVENTORY = load(ROOT)

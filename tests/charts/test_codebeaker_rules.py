@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from chartkit import policy
+from chartkit.checks import policy
 from chartkit.releases.manifest import container, pod_spec
 
 CHART = "codebeaker"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from chartkit import policy
+from chartkit.checks import policy
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
 
 CHART = "codebeaker"

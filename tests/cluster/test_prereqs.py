@@ -11,6 +11,7 @@ import yaml
 from kubefake import ALL_CRDS, FakeKubectl, failure
 
 from chartkit import prereqs
+from chartkit.checks.schema import SchemaValidator
 from chartkit.prereqs import (
     ARGO_ROLLOUTS,
     EXTERNAL_SECRETS,
@@ -24,7 +25,6 @@ from chartkit.releases.inventory import Inventory
 from chartkit.releases.render import Renderer
 from chartkit.smoke import release_values
 from chartkit.tools.kubectl import KubectlError
-from chartkit.validate import SchemaValidator
 
 
 @pytest.fixture(scope="module")

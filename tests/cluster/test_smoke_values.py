@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from chartkit import policy
+from chartkit.checks import policy
+from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, containers, name_of
 from chartkit.releases.render import Renderer
 from chartkit.smoke import SMOKE_DIR, load_plan, release_values
 from chartkit.tools.toolbox import Toolbox
-from chartkit.validate import SchemaValidator
 
 ROOT = find_root()
 INVENTORY = load(ROOT)
@@ -189,7 +189,7 @@ def test_objects_the_smoke_tests_create_are_valid_and_restricted() -> None:
     import kubernetes_validate
 
     from chartkit import prereqs
-    from chartkit.podsecurity import namespace_manifest, required_level
+    from chartkit.checks.podsecurity import namespace_manifest, required_level
     from chartkit.smoke import Mount, reader_pod
 
     config = prereqs.load_config(ROOT)

@@ -7,7 +7,7 @@ from typing import Any
 
 import kubernetes_validate
 
-from chartkit import podsecurity
+from chartkit.checks import podsecurity
 from chartkit.releases.inventory import Inventory
 from chartkit.releases.render import Renderer
 from chartkit.smoke import release_values

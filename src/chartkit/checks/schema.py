@@ -3,7 +3,7 @@
 - Core Kubernetes kinds: kubernetes-validate's strict JSON schemas, for each Kubernetes
   minor the repository claims (ci/tools.json: validate_kubernetes).
 - Custom resources: the openAPIV3Schema of the upstream CRDs kept in ci/crds, made strict
-  by chartkit.crd_schema; their metadata is checked as core ObjectMeta.
+  by chartkit.checks.crd_schema; their metadata is checked as core ObjectMeta.
 - A kind with no schema at all is an error.
 
 Each schema is compiled once per SchemaValidator (one per process is enough).
@@ -21,7 +21,7 @@ from typing import Any
 import jsonschema
 from referencing import Registry, Resource
 
-from chartkit.crd_schema import strict_schema
+from chartkit.checks.crd_schema import strict_schema
 from chartkit.releases.crds import read_crds, served_versions
 from chartkit.releases.manifest import Object, describe
 

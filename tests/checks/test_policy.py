@@ -1,4 +1,5 @@
-"""Unit tests for chartkit.policy: every rule fails on a broken object and passes on a fixed one.
+"""Unit tests for chartkit.checks.policy: every rule fails on a broken object and passes on a
+fixed one.
 
 Each test starts from `compliant_release()`, a Deployment (or Argo Rollout) + Service +
 ServiceAccount release that passes every rule, and breaks or changes one field.
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from chartkit.policy import EXEMPT_PREFIX, RULE_IDS, RULES, Violation, check
+from chartkit.checks.policy import EXEMPT_PREFIX, RULE_IDS, RULES, Violation, check
 
 Object = dict[str, Any]
 Mutation = Callable[[list[Object]], None]

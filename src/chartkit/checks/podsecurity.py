@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from chartkit import policy
+from chartkit.checks import policy
+from chartkit.checks.policy.base import ReleaseObjects
 from chartkit.releases.manifest import Object, containers, is_workload, pod_spec
 
 Level = Literal["restricted", "baseline", "privileged"]
@@ -43,7 +44,7 @@ BASELINE_CAPABILITIES = frozenset(
 def restricted_findings(objects: Iterable[Object]) -> list[str]:
     """Every restricted-standard finding of the pss-* policy rules, exemptions ignored
     (an exemption waives the policy rule, not the admission controller)."""
-    release = policy.Release(objects=tuple(objects))
+    release = ReleaseObjects(objects=tuple(objects))
     found: list[str] = []
     for rule in policy.RULES:
         if not rule.id.startswith("pss-"):

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from chartkit import policy
+from chartkit.checks import policy
+from chartkit.checks.policy.base import Violation
+from chartkit.checks.schema import SchemaProblem, SchemaValidator
+from chartkit.checks.values_files import ValuesChecker, ValuesProblem
 from chartkit.releases.inventory import Overlay, Release
 from chartkit.releases.manifest import Manifest
 from chartkit.releases.render import Renderer
-from chartkit.resources import WorkloadDemand, workload_demands
 from chartkit.tools.helm import HelmError
-from chartkit.validate import SchemaProblem, SchemaValidator
-from chartkit.values_check import ValuesChecker, ValuesProblem
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,7 @@ class ReleaseReport:
     render_error: str | None = None
     values_problems: tuple[ValuesProblem, ...] = ()
     schema_problems: tuple[SchemaProblem, ...] = ()
-    violations: tuple[policy.Violation, ...] = ()
-    demands: tuple[WorkloadDemand, ...] = field(default=())
+    violations: tuple[Violation, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -93,5 +92,4 @@ class ReleaseChecker:
             values_problems=values_problems,
             schema_problems=tuple(self.validator.validate_all(objects)),
             violations=tuple(policy.check(objects)),
-            demands=tuple(workload_demands(manifest)),
         )

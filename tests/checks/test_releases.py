@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chartkit.check import ReleaseChecker
+from chartkit.checks.release import ReleaseChecker
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.render import Renderer
 from chartkit.tools.toolbox import Toolbox

@@ -1,4 +1,5 @@
-"""Unit tests for chartkit.validate (strict schema validation) and chartkit.crd_schema."""
+"""Unit tests for chartkit.checks.schema (strict schema validation) and
+chartkit.checks.crd_schema."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from chartkit.crd_schema import strict_schema
-from chartkit.validate import MAX_ERRORS_PER_OBJECT, SchemaProblem, SchemaValidator
+from chartkit.checks.crd_schema import strict_schema
+from chartkit.checks.schema import MAX_ERRORS_PER_OBJECT, SchemaProblem, SchemaValidator
 
 Object = dict[str, Any]
 VERSIONS = ["1.30", "1.36"]
