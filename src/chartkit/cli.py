@@ -10,20 +10,16 @@ from pathlib import Path
 
 import yaml
 
-from chartkit import capacity, changes, plan, verify
+from chartkit import changes, verify
 from chartkit.checks.release import ReleaseChecker, ReleaseReport
-from chartkit.releases.inventory import Inventory, InventoryError, Release, find_root, load
+from chartkit.releases.inventory import InventoryError, find_root, load
 from chartkit.releases.render import Renderer
 from chartkit.report import table
+from chartkit.sizing import capacity_command
+from chartkit.sizing.plan import command as plan_command
 from chartkit.tools.helm import HelmError
 from chartkit.tools.readme_generator import DocsError, ReadmeGenerator
 from chartkit.tools.toolbox import ToolMissingError
-
-
-def _selected(inventory: Inventory, names: Sequence[str]) -> list[Release]:
-    if not names:
-        return list(inventory.releases)
-    return [inventory.release(name) for name in names]
 
 
 def write_manifest(report: ReleaseReport, out_dir: Path) -> Path:
@@ -48,8 +44,7 @@ def command_render(args: argparse.Namespace, root: Path) -> int:
     overlay = inventory.overlay(args.overlay) if args.overlay else None
     started = time.monotonic()
     reports = [
-        checker.check(release, overlay, args.helm)
-        for release in _selected(inventory, args.releases)
+        checker.check(release, overlay, args.helm) for release in inventory.select(args.releases)
     ]
     out_dir = root / args.out
     for report in reports:
@@ -78,7 +73,7 @@ def command_lint(args: argparse.Namespace, root: Path) -> int:
     renderer = Renderer(root)
     versions = [args.helm] if args.helm else renderer.toolbox.helm_versions()
     failures = 0
-    for release in _selected(inventory, args.releases):
+    for release in inventory.select(args.releases):
         for version in versions:
             try:
                 renderer.helm(version).lint(
@@ -112,11 +107,11 @@ def command_docs(args: argparse.Namespace, root: Path) -> int:
 
 
 def command_capacity(args: argparse.Namespace, root: Path) -> int:
-    return capacity.run(args, root)
+    return capacity_command.run(args, root)
 
 
 def command_plan(args: argparse.Namespace, root: Path) -> int:
-    return plan.run(args, root)
+    return plan_command.run(args, root)
 
 
 def command_verify(args: argparse.Namespace, root: Path) -> int:
@@ -151,13 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         "capacity",
         help="requests and limits per release and namespace; do the pods fit on given nodes?",
     )
-    capacity.add_arguments(capacity_parser)
+    capacity_command.add_arguments(capacity_parser)
     capacity_parser.set_defaults(handler=command_capacity)
 
     plan_parser = sub.add_parser(
         "plan", help="an ECP AI tenant's replicas, totals, monthly cost and warnings"
     )
-    plan.add_arguments(plan_parser)
+    plan_command.add_arguments(plan_parser)
     plan_parser.set_defaults(handler=command_plan)
 
     verify_parser = sub.add_parser(

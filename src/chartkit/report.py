@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chartkit.checks.release import ReleaseReport
-from chartkit.quantity import format_cpu, format_memory
-from chartkit.resources import totals, workload_demands
+from chartkit.sizing.amount import Amount
+from chartkit.sizing.workloads import totals, workload_demands
 from chartkit.texttable import text_table
 
 _KIND_ABBREVIATIONS = {
@@ -32,9 +32,9 @@ def kinds_summary(report: ReleaseReport) -> str:
     )
 
 
-def _pair(cpu: int, memory: int, gpu: int) -> str:
-    text = f"{format_cpu(cpu)}/{format_memory(memory)}"
-    return f"{text}/{gpu}gpu" if gpu else text
+def _cell(amount: Amount) -> str:
+    """cpu/memory, with /<n>gpu when there are GPUs (the column headers name none)."""
+    return amount.cell(show_gpu=bool(amount.gpu), gpu_unit="gpu")
 
 
 def resources_summary(report: ReleaseReport) -> tuple[str, str]:
@@ -43,10 +43,9 @@ def resources_summary(report: ReleaseReport) -> tuple[str, str]:
     declared = totals(demands)
     at_max = totals(demands, at_max=True)
     cells = []
-    for section in ("request", "limit"):
-        now = _pair(*(getattr(declared, f"{r}_{section}") for r in ("cpu", "memory", "gpu")))
-        peak = _pair(*(getattr(at_max, f"{r}_{section}") for r in ("cpu", "memory", "gpu")))
-        cells.append(now if now == peak else f"{now} ({peak})")
+    for now, peak in ((declared.requests, at_max.requests), (declared.limits, at_max.limits)):
+        now_text, peak_text = _cell(now), _cell(peak)
+        cells.append(now_text if now_text == peak_text else f"{now_text} ({peak_text})")
     return cells[0], cells[1]
 
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from chartkit.checks.schema import SchemaValidator
-from chartkit.quantity import cpu_millis, memory_bytes
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
+from chartkit.sizing.quantity import cpu_millis, memory_bytes
 from chartkit.tools.toolbox import Toolbox
 
 CHART = "codebeaker"

@@ -13,9 +13,9 @@ import yaml
 
 from chartkit.checks import policy
 from chartkit.checks.schema import SchemaValidator
-from chartkit.quantity import cpu_millis, memory_bytes
 from chartkit.releases.inventory import find_root
 from chartkit.releases.manifest import Manifest, container, name_of, pod_spec, pod_template_metadata
+from chartkit.sizing.quantity import cpu_millis, memory_bytes
 from chartkit.tools.toolbox import Toolbox
 
 ROOT = find_root()

@@ -7,6 +7,7 @@ helmfile accepts more, and they are left alone. Every problem names the entry.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,12 @@ class Inventory:
                 return release
         known = ", ".join(r.name for r in self.releases)
         raise InventoryError(f"no release named {name!r} in {INVENTORY_FILE} (known: {known})")
+
+    def select(self, names: Sequence[str]) -> list[Release]:
+        """The releases named, in the order given; every release when none is named."""
+        if not names:
+            return list(self.releases)
+        return [self.release(name) for name in names]
 
     def overlay(self, name: str) -> Overlay:
         for overlay in self.overlays:

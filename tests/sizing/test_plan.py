@@ -12,13 +12,15 @@ from typing import Any
 import pytest
 import yaml
 
-from chartkit.capacity import load_profiles
 from chartkit.cli import build_parser
-from chartkit.plan import TenantPlan, build_plan, format_plan, plan_values_file
-from chartkit.quantity import cpu_millis, memory_bytes
 from chartkit.releases.inventory import find_root
 from chartkit.releases.manifest import Manifest, containers, name_of
-from chartkit.resources import GPU_RESOURCE
+from chartkit.sizing.nodes import load_profiles
+from chartkit.sizing.plan.build import build_plan, plan_values_file
+from chartkit.sizing.plan.model import TenantPlan
+from chartkit.sizing.plan.text import format_plan
+from chartkit.sizing.quantity import cpu_millis, memory_bytes
+from chartkit.sizing.workloads import GPU_RESOURCE
 
 ROOT = find_root()
 CHART_VALUES = yaml.safe_load((ROOT / "charts" / "ecp-tenant" / "values.yaml").read_text())
@@ -87,13 +89,13 @@ def test_plan_totals_equal_the_sums_over_the_rendered_objects(plans, render_rele
         "gpu": sum(n * CATALOG[s]["resources"]["gpu"] for s, n in replicas.items()),
     }
     ours = {
-        "cpu": plan.totals.cpu_request,
-        "memory": plan.totals.memory_request,
-        "gpu": plan.totals.gpu_request,
+        "cpu": plan.totals.requests.cpu,
+        "memory": plan.totals.requests.memory,
+        "gpu": plan.totals.requests.gpu,
     }
     assert ours == by_hand == independent
     # requests = limits in the catalog
-    assert (plan.totals.cpu_limit, plan.totals.memory_limit, plan.totals.gpu_limit) == (
+    assert (plan.totals.limits.cpu, plan.totals.limits.memory, plan.totals.limits.gpu) == (
         independent["cpu"],
         independent["memory"],
         independent["gpu"],
@@ -110,7 +112,7 @@ def test_the_call_center_plan_in_numbers(plans):
     assert plan.tenant == "ai-call-center-prod"
     assert plan.namespace == "ecp-ai-ai-call-center-prod"
     assert plan.preset == "large"
-    assert (plan.totals.cpu_request, plan.totals.memory_request, plan.totals.gpu_request) == (
+    assert (plan.totals.requests.cpu, plan.totals.requests.memory, plan.totals.requests.gpu) == (
         66_000,
         196 * 2**30,
         8,
@@ -124,9 +126,9 @@ def test_monthly_cost_is_requests_times_the_price_table(plans, path):
     gpu_type = yaml.safe_load((ROOT / path).read_text())["tenant"]["gpuType"]
     hours = Decimal(str(PRICING["hoursPerMonth"]))
     expected = hours * (
-        Decimal(plan.totals.cpu_request) / 1000 * Decimal(str(PRICING["cpuCoreHour"]))
-        + Decimal(plan.totals.memory_request) / 2**30 * Decimal(str(PRICING["memoryGiBHour"]))
-        + plan.totals.gpu_request * Decimal(str(PRICING["gpuHour"][gpu_type]))
+        Decimal(plan.totals.requests.cpu) / 1000 * Decimal(str(PRICING["cpuCoreHour"]))
+        + Decimal(plan.totals.requests.memory) / 2**30 * Decimal(str(PRICING["memoryGiBHour"]))
+        + plan.totals.requests.gpu * Decimal(str(PRICING["gpuHour"][gpu_type]))
     )
     assert plan.cost.total == expected
     assert sum(s.monthly_cost for s in plan.services) == expected
@@ -142,7 +144,7 @@ def test_call_center_cost_by_hand(plans):
 
 def test_gpu_total_beyond_one_node_is_a_warning_with_the_node_count(plans):
     plan = plans[TENANTS[1]]
-    assert plan.totals.gpu_request == 12
+    assert plan.totals.requests.gpu == 12
     assert (
         "GPU total 12 exceeds the capacity of one g2-standard-8 node (1 x nvidia-l4): the GPU "
         "services need at least 12 g2-standard-8 nodes" in plan.warnings
@@ -188,8 +190,8 @@ def test_dev_overlay_plans_the_same_replicas_with_half_the_requests(renderer, pl
     inventory_plan = plans[TENANTS[0]]
     dev = plan_values_file(renderer, Path(TENANTS[0]), overlay=_overlay("dev"))
     assert [s.replicas for s in dev.services] == [s.replicas for s in inventory_plan.services]
-    assert dev.totals.cpu_request * 2 == inventory_plan.totals.cpu_request
-    assert dev.totals.cpu_limit == inventory_plan.totals.cpu_limit
+    assert dev.totals.requests.cpu * 2 == inventory_plan.totals.requests.cpu
+    assert dev.totals.limits.cpu == inventory_plan.totals.limits.cpu
     assert dev.overlay == "dev"
 
 

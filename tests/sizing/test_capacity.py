@@ -7,23 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from chartkit.capacity import (
-    Amount,
-    CapacityError,
-    Node,
-    PodRequest,
-    Taint,
-    build_report,
-    load_profiles,
-    nodes_needed,
-    parse_nodes,
-    place,
-    release_pods,
-    synthetic_pod,
-)
 from chartkit.cli import build_parser
-from chartkit.quantity import cpu_millis, memory_bytes
 from chartkit.releases.inventory import find_root
+from chartkit.sizing.amount import Amount
+from chartkit.sizing.capacity import build_report
+from chartkit.sizing.nodes import CapacityError, Taint, load_profiles
+from chartkit.sizing.placement import Node, nodes_needed, parse_nodes, place
+from chartkit.sizing.pods import PodRequest, release_pods, synthetic_pod
+from chartkit.sizing.quantity import cpu_millis, memory_bytes
 
 ROOT = find_root()
 PROFILES = load_profiles(ROOT)
@@ -270,10 +261,10 @@ def test_demand_counts_limits_and_hpa_maximum(inventory_report, render_release):
     resources = manifest.get("Deployment")["spec"]["template"]["spec"]["containers"][0]["resources"]
     assert r_analytics.pods == hpa["minReplicas"]
     assert r_analytics.pods_at_max == hpa["maxReplicas"]
-    assert r_analytics.declared.cpu_limit == hpa["minReplicas"] * cpu_millis(
+    assert r_analytics.declared.limits.cpu == hpa["minReplicas"] * cpu_millis(
         resources["limits"]["cpu"]
     )
-    assert r_analytics.at_max.memory_request == hpa["maxReplicas"] * memory_bytes(
+    assert r_analytics.at_max.requests.memory == hpa["maxReplicas"] * memory_bytes(
         resources["requests"]["memory"]
     )
 
@@ -283,7 +274,7 @@ def test_a_tenant_counts_in_its_own_namespace_with_its_gpus(inventory_report):
     assert tenant.namespaces == ("ecp-ai-ai-call-center-prod",)
     namespaces = {d.name for d in inventory_report.namespaces}
     assert "ecp-ai-ai-call-center-prod" in namespaces and "ecp-tenants" not in namespaces
-    assert tenant.declared.gpu_request == tenant.declared.gpu_limit == 8
+    assert tenant.declared.requests.gpu == tenant.declared.limits.gpu == 8
 
 
 def test_the_total_is_the_sum_of_every_release(inventory_report):
