@@ -1,8 +1,8 @@
 """Every PromQL expression the repository ships parses, and every rendered PrometheusRule
 passes `promtool check rules`: the dashboards (source files and the rendered ConfigMaps,
 Grafana variables filled in), the PrometheusRules and the AnalysisTemplates of every
-release, bare and with each overlay. Also the promtool wrapper (src/chartkit/promtool.py)
-itself."""
+release, bare and with each overlay; and the helpers of chartkit.monitoring that feed
+promtool."""
 
 from __future__ import annotations
 
@@ -12,27 +12,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chartkit.promtool import (
-    Expression,
-    Promtool,
-    analysis_queries,
-    dashboard_expressions,
+from chartkit.monitoring.alert_series import error_counts
+from chartkit.monitoring.analysis import analysis_queries, substitute_args
+from chartkit.monitoring.durations import format_duration, parse_duration
+from chartkit.monitoring.expressions import manifest_expressions
+from chartkit.monitoring.grafana import dashboard_expressions, grafana_to_promql
+from chartkit.monitoring.rule_tests import (
     drop_inapplicable_cases,
-    error_counts,
     expand_annotation,
     fill_placeholders,
-    format_duration,
-    grafana_to_promql,
-    manifest_expressions,
-    merge_values,
-    parse_duration,
-    prometheus_rules,
-    rule_file,
-    substitute_args,
-    write_yaml,
 )
+from chartkit.monitoring.rules import prometheus_rules, rule_file
 from chartkit.releases.inventory import find_root, load
-from chartkit.tools.toolbox import ToolMissingError
+from chartkit.tools.promtool import Expression, Promtool, write_yaml
 
 ROOT = find_root()
 INVENTORY = load(ROOT)
@@ -113,54 +105,7 @@ def test_rendered_prometheus_rules_pass_promtool_check(
     assert result.ok, f"{release} {overlay}:\n{result}"
 
 
-# -- the wrapper --------------------------------------------------------------------------------
-
-
-def test_promtool_is_installed(promtool: Promtool) -> None:
-    major = int(promtool.version().split(".")[0])
-    assert major >= 2
-
-
-def test_missing_promtool_says_how_to_install(tmp_path: Path) -> None:
-    with pytest.raises(ToolMissingError, match="make setup"):
-        Promtool(tmp_path / "promtool")
-
-
-def test_parse_names_each_broken_expression(promtool: Promtool) -> None:
-    good = Expression("good", 'sum by (le) (rate(x_bucket{a="b"}[5m]))')
-    unclosed = Expression("unclosed", "sum(rate(x[5m])")
-    typo = Expression("typo", 'rate(x{a="b"}[5 m])')
-    problems = promtool.parse([good, unclosed, typo])
-    assert [p.expression.source for p in problems] == ["unclosed", "typo"]
-    assert "parse error" in problems[0].message
-    assert promtool.parse([good]) == []
-    assert promtool.parse([]) == []
-
-
-def test_check_rules_refuses_a_broken_rule(promtool: Promtool, tmp_path: Path) -> None:
-    bad = {"groups": [{"name": "g", "rules": [{"alert": "A", "expr": "up ==", "for": "5m"}]}]}
-    result = promtool.check_rules(write_yaml(tmp_path / "bad.yaml", bad))
-    assert not result.ok and "A" in result.output
-    good = {"groups": [{"name": "g", "rules": [{"alert": "A", "expr": "up == 0", "for": "5m"}]}]}
-    assert promtool.check_rules(write_yaml(tmp_path / "good.yaml", good)).ok
-
-
-def test_test_rules_reports_a_failing_expectation(promtool: Promtool, tmp_path: Path) -> None:
-    write_yaml(tmp_path / "rules.yaml", {"groups": []})
-    test = {
-        "rule_files": ["rules.yaml"],
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": [{"series": "up", "values": "1x5"}],
-                "promql_expr_test": [
-                    {"expr": "up", "eval_time": "2m", "exp_samples": [{"value": 0}]}
-                ],
-            }
-        ],
-    }
-    result = promtool.test_rules(write_yaml(tmp_path / "t.yaml", test))
-    assert not result.ok and "exp" in result.output
+# -- the helpers ------------------------------------------------------------------------------
 
 
 def test_grafana_variables_are_filled_in() -> None:
@@ -244,13 +189,6 @@ def test_durations_and_numbers() -> None:
     assert counts["errors_below"] == 150 and counts["ok_at"] == 5700
     with pytest.raises(ValueError):
         error_counts(1.0, "5m")
-
-
-def test_values_merge_like_helm(tmp_path: Path) -> None:
-    merged = merge_values(
-        {"a": {"b": 1, "c": [1, 2]}, "d": 1}, {"a": {"c": [3]}, "d": None}, {"e": {"f": 2}}
-    )
-    assert merged == {"a": {"b": 1, "c": [3]}, "e": {"f": 2}}
 
 
 def test_promtool_test_files_are_valid_yaml() -> None:

@@ -21,16 +21,12 @@ from typing import Any
 import pytest
 import yaml
 
-from chartkit.promtool import (
-    Promtool,
-    analysis_queries,
-    analysis_step_args,
-    load_values,
-    resolve_args,
-    run_rule_tests,
-)
+from chartkit.monitoring.analysis import analysis_queries, analysis_step_args, resolve_args
+from chartkit.monitoring.rule_tests import run_rule_tests
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, pod_template_metadata
+from chartkit.releases.values import load_values
+from chartkit.tools.promtool import Promtool
 
 ROOT = find_root()
 INVENTORY = load(ROOT)
