@@ -10,8 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from chartkit import changes, verify
+from chartkit import changes
 from chartkit.checks.release import ReleaseChecker, ReleaseReport
+from chartkit.cluster import verify
 from chartkit.releases.inventory import InventoryError, find_root, load
 from chartkit.releases.render import Renderer
 from chartkit.report import table

@@ -8,9 +8,9 @@ from typing import Any
 import kubernetes_validate
 
 from chartkit.checks import podsecurity
+from chartkit.cluster.smoke_config import release_values
 from chartkit.releases.inventory import Inventory
 from chartkit.releases.render import Renderer
-from chartkit.smoke import release_values
 
 
 def render(renderer: Renderer, inventory: Inventory, name: str, smoke: bool) -> list[Any]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chartkit import verify
+from chartkit.cluster import verify
 from chartkit.releases.inventory import Inventory
 from chartkit.releases.render import Renderer
 from chartkit.tools.kubectl import Kubectl

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from chartkit.cluster import kind_pins
+from chartkit.cluster.kind import kind_pins
 from chartkit.tools.toolbox import Toolbox
 
 ROOT = Path(__file__).resolve().parents[2]

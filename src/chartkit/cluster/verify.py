@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from chartkit.cluster.schedule import run_parallel
 from chartkit.releases.inventory import Overlay, Release, load
 from chartkit.releases.manifest import Object, describe
 from chartkit.releases.render import Renderer
-from chartkit.schedule import run_parallel
 from chartkit.tools.helm import HelmError
 from chartkit.tools.kubectl import Kubectl, KubectlError
 

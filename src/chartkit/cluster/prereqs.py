@@ -1,171 +1,37 @@
 """What a smoke-test cluster needs besides the charts, and installing what is absent.
 
-The pins live in ci/prereqs.yaml. `probe` asks the cluster what is there, `plan` (pure)
-turns that into the steps still to do, `install` runs them. The fake secret store and the
-ReadWriteMany storage class belong to the smoke tests and are always (re)applied.
+The pins live in ci/prereqs.yaml (chartkit.cluster.prereq_config). `probe` asks the
+cluster what is there, `plan` (pure) turns that into the steps still to do, `install` runs
+them. The fake secret store and the ReadWriteMany storage class belong to the smoke tests
+(chartkit.cluster.prereq_objects) and are always (re)applied.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import yaml
 
+from chartkit.cluster.prereq_config import (
+    ARGO_CRD_NAMES,
+    ARGO_ROLLOUTS,
+    ESO_CRD_NAMES,
+    EXTERNAL_SECRETS,
+    FAKE_STORE,
+    PROMETHEUS_CRD_NAMES,
+    PROMETHEUS_CRDS,
+    RWX_STORAGE,
+    PrereqConfig,
+    PrereqError,
+)
+from chartkit.cluster.prereq_objects import fake_store_manifest, rwx_storage_class
 from chartkit.tools.kubectl import Kubectl, KubectlError
-
-PREREQS_FILE = Path("ci") / "prereqs.yaml"
-
-# What `probe` reports as present.
-ARGO_ROLLOUTS = "argo-rollouts"
-PROMETHEUS_CRDS = "prometheus-operator-crds"
-EXTERNAL_SECRETS = "external-secrets"
-FAKE_STORE = "fake-secret-store"
-RWX_STORAGE = "rwx-storage-class"
-
-_ARGO_CRDS = ("rollouts.argoproj.io", "analysistemplates.argoproj.io")
-_PROMETHEUS_CRDS = (
-    "servicemonitors.monitoring.coreos.com",
-    "podmonitors.monitoring.coreos.com",
-    "prometheusrules.monitoring.coreos.com",
-)
-_ESO_CRDS = (
-    "externalsecrets.external-secrets.io",
-    "clustersecretstores.external-secrets.io",
-    "secretstores.external-secrets.io",
-)
-
-
-class PrereqError(Exception):
-    """A prerequisite could not be installed; the message says which and why."""
-
-
-@dataclass(frozen=True)
-class PrereqConfig:
-    root: Path
-    raw: dict[str, Any]
-
-    @property
-    def argo(self) -> dict[str, Any]:
-        return dict(self.raw["argoRollouts"])
-
-    @property
-    def prometheus_crd_files(self) -> list[Path]:
-        return [self.root / f for f in self.raw["prometheusOperatorCrds"]["files"]]
-
-    @property
-    def eso(self) -> dict[str, Any]:
-        return dict(self.raw["externalSecrets"])
-
-    @property
-    def fake_store(self) -> dict[str, Any]:
-        return dict(self.raw["fakeSecretStore"])
-
-    @property
-    def rwx(self) -> dict[str, Any]:
-        return dict(self.raw["rwxStorage"])
-
-    @property
-    def fake_store_keys(self) -> set[str]:
-        return {str(item["key"]) for item in self.fake_store["data"]}
-
-
-def load_config(root: Path) -> PrereqConfig:
-    return PrereqConfig(root=root, raw=yaml.safe_load((root / PREREQS_FILE).read_text()))
-
-
-# -- manifests the smoke tests own -----------------------------------------------------------
-
-
-def fake_store_manifest(config: PrereqConfig) -> dict[str, Any]:
-    store = config.fake_store
-    return {
-        "apiVersion": "external-secrets.io/v1",
-        "kind": "ClusterSecretStore",
-        "metadata": {"name": store["name"], "labels": {"app.kubernetes.io/part-of": "chartkit"}},
-        "spec": {
-            "provider": {
-                "fake": {
-                    "data": [
-                        {"key": str(item["key"]), "value": str(item["value"])}
-                        for item in store["data"]
-                    ]
-                }
-            }
-        },
-    }
-
-
-def rwx_storage_class(
-    config: PrereqConfig, copy_of: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """The smoke tests' ReadWriteMany class: a no-provisioner class (kind, with a volume
-    made per claim), or a copy of an existing class's provisioner and parameters."""
-    name = config.rwx["storageClassName"]
-    manifest: dict[str, Any] = {
-        "apiVersion": "storage.k8s.io/v1",
-        "kind": "StorageClass",
-        "metadata": {"name": name, "labels": {"app.kubernetes.io/part-of": "chartkit"}},
-        "reclaimPolicy": "Delete",
-        "volumeBindingMode": "Immediate",
-        "provisioner": "kubernetes.io/no-provisioner",
-    }
-    if copy_of is not None:
-        manifest["provisioner"] = copy_of["provisioner"]
-        for key in ("parameters", "mountOptions", "volumeBindingMode", "allowVolumeExpansion"):
-            if key in copy_of:
-                manifest[key] = copy_of[key]
-    return manifest
-
-
-def hostpath_volume(
-    config: PrereqConfig, namespace: str, claim: str, size: str, node: str
-) -> dict[str, Any]:
-    """A ReadWriteMany hostPath PersistentVolume bound in advance to one claim, on one
-    node (kind). The claim's pods follow it to that node through the node affinity."""
-    name = f"chartkit-smoke-{namespace}-{claim}"[:253]
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": {"name": name, "labels": {"app.kubernetes.io/part-of": "chartkit"}},
-        "spec": {
-            "capacity": {"storage": size},
-            "accessModes": ["ReadWriteMany"],
-            "persistentVolumeReclaimPolicy": "Retain",
-            "storageClassName": config.rwx["storageClassName"],
-            "claimRef": {"namespace": namespace, "name": claim},
-            "hostPath": {"path": hostpath_directory(config, namespace, claim), "type": "Directory"},
-            "nodeAffinity": {
-                "required": {
-                    "nodeSelectorTerms": [
-                        {
-                            "matchExpressions": [
-                                {
-                                    "key": "kubernetes.io/hostname",
-                                    "operator": "In",
-                                    "values": [node],
-                                }
-                            ]
-                        }
-                    ]
-                }
-            },
-        },
-    }
-
-
-def hostpath_directory(config: PrereqConfig, namespace: str, claim: str) -> str:
-    return f"{config.rwx['kindHostPath'].rstrip('/')}/{namespace}-{claim}"
-
-
-# -- probe, plan, install ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Step:
-    name: str  # one of the constants above
+    name: str  # one of the step names of chartkit.cluster.prereq_config
     description: str
     run: Callable[[], None] = field(compare=False, repr=False)
 
@@ -175,13 +41,13 @@ def probe(kubectl: Kubectl, config: PrereqConfig) -> set[str]:
     present: set[str] = set()
     crds = set(kubectl.run(["get", "crd", "-o", "name"]).split())
     have = {c.removeprefix("customresourcedefinition.apiextensions.k8s.io/") for c in crds}
-    if set(_ARGO_CRDS) <= have and _deployment_anywhere(
+    if set(ARGO_CRD_NAMES) <= have and _deployment_anywhere(
         kubectl, "app.kubernetes.io/name=argo-rollouts"
     ):
         present.add(ARGO_ROLLOUTS)
-    if set(_PROMETHEUS_CRDS) <= have:
+    if set(PROMETHEUS_CRD_NAMES) <= have:
         present.add(PROMETHEUS_CRDS)
-    if set(_ESO_CRDS) <= have and _deployment_anywhere(
+    if set(ESO_CRD_NAMES) <= have and _deployment_anywhere(
         kubectl, "app.kubernetes.io/name=external-secrets"
     ):
         present.add(EXTERNAL_SECRETS)
@@ -322,7 +188,7 @@ class PrereqActions:
         result = subprocess.run(command, capture_output=True, text=True, timeout=420)
         if result.returncode != 0:
             raise PrereqError(f"External Secrets Operator: helm failed: {result.stderr.strip()}")
-        for crd in _ESO_CRDS:
+        for crd in ESO_CRD_NAMES:
             self._crd_established(crd)
 
     def apply_fake_store(self) -> None:
