@@ -27,6 +27,7 @@ from chartkit.cluster.prereqs import PrereqActions
 from chartkit.cluster.smoke_config import release_values
 from chartkit.releases.inventory import Inventory
 from chartkit.releases.render import Renderer
+from chartkit.tools.helm import Helm
 from chartkit.tools.kubectl import KubectlError
 
 
@@ -192,7 +193,7 @@ def names(steps: list[prereqs.Step]) -> list[str]:
 
 
 def actions(config: PrereqConfig, kubectl: FakeKubectl | None = None) -> PrereqActions:
-    return PrereqActions(config, kubectl or FakeKubectl(), "helm")  # type: ignore[arg-type]
+    return PrereqActions(config, kubectl or FakeKubectl(), Helm(Path("/fake/helm")))
 
 
 def test_plan_on_a_new_kind_cluster_installs_everything(config: PrereqConfig) -> None:
@@ -294,18 +295,27 @@ def test_install_reports_each_step_and_names_the_failing_one(config: PrereqConfi
     assert lines == [f"prerequisite: {steps[0].description}"]
 
 
-def test_external_secrets_from_its_pinned_chart(config: PrereqConfig, tmp_path: Path) -> None:
+def fake_helm(tmp_path: Path, version: str, fail: str = "") -> tuple[Helm, Path]:
+    """The Helm wrapper around a helm script that reports `version`, logs every other call
+    and, given `fail`, prints it to stderr and exits 1."""
     log = tmp_path / "helm.log"
-    helm = tmp_path / "helm"
-    helm.write_text(f'#!/bin/sh\necho "$@" > {log}\n')
-    helm.chmod(0o755)
+    binary = tmp_path / "helm"
+    exit_code = f'echo "{fail}" >&2; exit 1' if fail else "exit 0"
+    binary.write_text(
+        f'#!/bin/sh\nif [ "$1" = version ]; then echo v{version}; exit 0; fi\n'
+        f'echo "$@" >> {log}\n{exit_code}\n'
+    )
+    binary.chmod(0o755)
+    return Helm(binary, kube_context="smoke"), log
+
+
+@pytest.mark.parametrize(("version", "wait"), [("4.1.4", "--wait=watcher"), ("3.18.0", "--wait")])
+def test_external_secrets_from_its_pinned_chart(
+    config: PrereqConfig, tmp_path: Path, version: str, wait: str
+) -> None:
+    helm, log = fake_helm(tmp_path, version)
     kubectl = FakeKubectl()
-    PrereqActions(
-        config,
-        kubectl,
-        str(helm),
-        ["--kube-context", "smoke"],  # type: ignore[arg-type]
-    ).install_external_secrets()
+    PrereqActions(config, kubectl, helm).install_external_secrets()
     assert log.read_text().split() == [
         "upgrade",
         "--install",
@@ -318,7 +328,7 @@ def test_external_secrets_from_its_pinned_chart(config: PrereqConfig, tmp_path: 
         "--namespace",
         "external-secrets",
         "--create-namespace",
-        "--wait",
+        wait,
         "--timeout",
         "5m",
         "--kube-context",
@@ -330,3 +340,16 @@ def test_external_secrets_from_its_pinned_chart(config: PrereqConfig, tmp_path: 
         "--timeout=120s",
         "wait crd/secretstores.external-secrets.io --for=condition=Established --timeout=120s",
     ]
+
+
+def test_a_failing_external_secrets_install_names_the_operator_and_helms_error(
+    config: PrereqConfig, tmp_path: Path
+) -> None:
+    helm, log = fake_helm(tmp_path, "4.1.4", fail="Error: chart external-secrets not found")
+    kubectl = FakeKubectl()
+    with pytest.raises(
+        PrereqError, match=r"External Secrets Operator: helm failed: .*chart external-secrets"
+    ):
+        PrereqActions(config, kubectl, helm).install_external_secrets()
+    assert log.read_text().startswith("upgrade --install external-secrets ")
+    assert not [c for c in kubectl.commands() if c.startswith("wait crd/")]

@@ -326,6 +326,29 @@ def test_upgrade_install_without_wait_or_cluster_flags(fake: Helm) -> None:
     assert argv(fake) == ["upgrade", "--install", "web", "./charts/api", "--namespace", "shop"]
 
 
+def test_upgrade_install_from_a_chart_repository(fake: Helm) -> None:
+    fake.upgrade_install(
+        "eso",
+        "external-secrets",
+        "external-secrets",
+        repo="https://charts.external-secrets.io",
+        chart_version="2.9.0",
+        wait=False,
+    )
+    assert argv(fake) == [
+        "upgrade",
+        "--install",
+        "eso",
+        "external-secrets",
+        "--repo",
+        "https://charts.external-secrets.io",
+        "--version",
+        "2.9.0",
+        "--namespace",
+        "external-secrets",
+    ]
+
+
 def test_helm_4_takes_a_wait_strategy_and_helm_3_its_plain_wait(tmp_path: Path) -> None:
     helm3_script = FAKE_HELM.replace('echo "v4.1.4"', 'echo "v3.18.0"')
     helm3 = Helm(

@@ -26,6 +26,7 @@ from chartkit.cluster.prereq_config import (
     PrereqError,
 )
 from chartkit.cluster.prereq_objects import fake_store_manifest, rwx_storage_class
+from chartkit.tools.helm import Helm, HelmError
 from chartkit.tools.kubectl import Kubectl, KubectlError
 
 
@@ -128,17 +129,10 @@ def plan(
 class PrereqActions:
     """The install steps, against one cluster."""
 
-    def __init__(
-        self,
-        config: PrereqConfig,
-        kubectl: Kubectl,
-        helm_binary: str,
-        helm_flags: Sequence[str] = (),
-    ) -> None:
+    def __init__(self, config: PrereqConfig, kubectl: Kubectl, helm: Helm) -> None:
         self.config = config
         self.kubectl = kubectl
-        self.helm_binary = helm_binary
-        self.helm_flags = list(helm_flags)  # --kubeconfig / --kube-context
+        self.helm = helm  # pointed at the same cluster as kubectl
 
     def install_argo_rollouts(self) -> None:
         argo = self.config.argo
@@ -164,30 +158,22 @@ class PrereqActions:
             self._crd_established(name)
 
     def install_external_secrets(self) -> None:
-        import subprocess
-
         eso = self.config.eso
-        command = [
-            self.helm_binary,
-            "upgrade",
-            "--install",
-            eso["release"],
-            eso["chart"],
-            "--repo",
-            eso["repository"],
-            "--version",
-            str(eso["version"]),
-            "--namespace",
-            eso["namespace"],
-            "--create-namespace",
-            "--wait",
-            "--timeout",
-            "5m",
-            *self.helm_flags,
-        ]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=420)
-        if result.returncode != 0:
-            raise PrereqError(f"External Secrets Operator: helm failed: {result.stderr.strip()}")
+        try:
+            self.helm.upgrade_install(
+                eso["release"],
+                eso["chart"],
+                eso["namespace"],
+                repo=eso["repository"],
+                chart_version=str(eso["version"]),
+                create_namespace=True,
+                timeout="5m",
+                stream=False,
+            )
+        except HelmError as error:
+            raise PrereqError(
+                f"External Secrets Operator: helm failed: {error.stderr.strip()}"
+            ) from None
         for crd in ESO_CRD_NAMES:
             self._crd_established(crd)
 

@@ -212,7 +212,7 @@ def session(
         progress.note(f"cluster: {choice.reason}; Kubernetes {version}; helm {helm_version}")
         config = load_config(root)
         present = prereqs.probe(kubectl, config)
-        actions = prereqs.PrereqActions(config, kubectl, str(helm.binary), helm.cluster_flags())
+        actions = prereqs.PrereqActions(config, kubectl, helm)
         steps = prereqs.plan(
             config, present, actions, kind=kind is not None, rwx_copy_of=options.rwx_storage_class
         )

@@ -201,8 +201,17 @@ class Helm:
         create_namespace: bool = False,
         wait_strategy: str = "watcher",
         stream: bool = True,
+        repo: str | None = None,
+        chart_version: str | None = None,
     ) -> str:
-        args = ["upgrade", "--install", release, str(chart), "--namespace", namespace]
+        """Install or upgrade a release from a chart directory, or from `chart` in the
+        repository at `repo` URL (at `chart_version`, default the latest)."""
+        args = ["upgrade", "--install", release, str(chart)]
+        if repo:
+            args += ["--repo", repo]
+        if chart_version:
+            args += ["--version", chart_version]
+        args += ["--namespace", namespace]
         for values_file in values_files:
             args += ["--values", str(values_file)]
         for key, value in (set_values or {}).items():
