@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from chartkit import changes
 from chartkit.checks.release import ReleaseChecker, ReleaseReport
 from chartkit.cluster import verify
+from chartkit.delivery import changed_command
 from chartkit.releases.inventory import InventoryError, find_root, load
 from chartkit.releases.render import Renderer
 from chartkit.report import table
@@ -120,7 +120,7 @@ def command_verify(args: argparse.Namespace, root: Path) -> int:
 
 
 def command_changed(args: argparse.Namespace, root: Path) -> int:
-    return changes.run(args, root)
+    return changed_command.run(args, root)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     changed_parser = sub.add_parser(
         "changed", help="charts and releases a change touches; chart version bump check"
     )
-    changes.add_arguments(changed_parser)
+    changed_command.add_arguments(changed_parser)
     changed_parser.set_defaults(handler=command_changed)
     return parser
 

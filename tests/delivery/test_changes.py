@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chartkit import changes
-from chartkit.changes import ChangesError
+from chartkit.delivery import changes
+from chartkit.delivery.git import ChangesError, merge_base
+from chartkit.delivery.version_bump import parse_version, version_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,7 +81,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def analyse(repo: Path) -> changes.Changes:
-    return changes.analyse(repo, changes.merge_base(repo, "main"))
+    return changes.analyse(repo, merge_base(repo, "main"))
 
 
 def test_no_change_touches_nothing(repo: Path) -> None:
@@ -114,7 +115,7 @@ def test_documentation_only_changes_touch_nothing(repo: Path) -> None:
     result = analyse(repo)
     assert len(result.files) == 2
     assert (result.changed_charts, result.releases) == ([], [])
-    assert changes.version_problems(repo, result.base, result.changed_charts) == []
+    assert version_problems(repo, result.base, result.changed_charts) == []
 
 
 def test_values_and_smoke_values_changes_smoke_one_release(repo: Path) -> None:
@@ -171,7 +172,7 @@ def test_the_merge_base_ignores_what_landed_on_the_target_since(repo: Path) -> N
 
 def test_an_unknown_target_is_an_error(repo: Path) -> None:
     with pytest.raises(ChangesError, match="merge-base"):
-        changes.merge_base(repo, "origin/nope")
+        merge_base(repo, "origin/nope")
 
 
 # -- version bumps --------------------------------------------------------------------------
@@ -181,33 +182,33 @@ def test_a_changed_chart_must_raise_its_version(repo: Path) -> None:
     write(repo, "charts/api/templates/deployment.yaml", "kind: Deployment\nspec: {}\n")
     commit(repo, "api change")
     result = analyse(repo)
-    problems = changes.version_problems(repo, result.base, result.changed_charts)
+    problems = version_problems(repo, result.base, result.changed_charts)
     assert [str(p) for p in problems] == [
         "charts/api/Chart.yaml: the chart changed but its version 1.0.0 is not above 1.0.0 "
         f"(at {result.base[:12]}); raise `version` (docs-only changes need none)"
     ]
     write(repo, "charts/api/Chart.yaml", chart_yaml("api", "1.0.1"))
     commit(repo, "bump")
-    assert changes.version_problems(repo, result.base, ["api"]) == []
+    assert version_problems(repo, result.base, ["api"]) == []
 
 
 def test_a_lower_or_pre_release_version_is_not_a_bump(repo: Path) -> None:
-    base = changes.merge_base(repo, "main")
+    base = merge_base(repo, "main")
     write(repo, "charts/api/Chart.yaml", chart_yaml("api", "1.0.0-rc.1"))
     write(repo, "charts/worker/Chart.yaml", chart_yaml("worker", "0.9.0"))
     write(repo, "charts/plain/Chart.yaml", chart_yaml("plain", "1.0", deps=False))
-    problems = changes.version_problems(repo, base, ["api", "worker", "plain"])
+    problems = version_problems(repo, base, ["api", "worker", "plain"])
     assert [p.chart for p in problems] == ["api", "plain", "worker"]
     assert "not a SemVer version: '1.0'" in str(problems[1])
 
 
 def test_new_and_removed_charts_need_no_bump(repo: Path) -> None:
-    base = changes.merge_base(repo, "main")
+    base = merge_base(repo, "main")
     write(repo, "charts/fresh/Chart.yaml", chart_yaml("fresh", "0.1.0"))
     git(repo, "rm", "-q", "-r", "charts/plain")
     result = changes.analyse(repo, base)
     assert result.changed_charts == ["fresh", "plain"]
-    assert changes.version_problems(repo, base, result.changed_charts) == []
+    assert version_problems(repo, base, result.changed_charts) == []
 
 
 def test_semver_ordering() -> None:
@@ -222,9 +223,9 @@ def test_semver_ordering() -> None:
         "1.10.0",
         "2.0.0",
     ]
-    keys = [changes.parse_version(v) for v in ordered]
+    keys = [parse_version(v) for v in ordered]
     assert keys == sorted(keys)
-    assert changes.parse_version("v1.2.3+build.5") == changes.parse_version("1.2.3")
+    assert parse_version("v1.2.3+build.5") == parse_version("1.2.3")
 
 
 # -- command line ---------------------------------------------------------------------------
