@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chartkit.cli import build_parser
+from chartkit.cli.main import build_parser
 from chartkit.releases.inventory import find_root
 from chartkit.sizing.amount import Amount
 from chartkit.sizing.capacity import build_report

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 import yaml
 
-from chartkit.cli import build_parser
+from chartkit.cli.main import build_parser
+from chartkit.cli.plan_text import format_plan
 from chartkit.releases.inventory import find_root
 from chartkit.releases.manifest import Manifest, containers, name_of
 from chartkit.sizing.nodes import load_profiles
 from chartkit.sizing.plan.build import build_plan, plan_values_file
 from chartkit.sizing.plan.model import TenantPlan
-from chartkit.sizing.plan.text import format_plan
 from chartkit.sizing.quantity import cpu_millis, memory_bytes
 from chartkit.sizing.workloads import GPU_RESOURCE
 

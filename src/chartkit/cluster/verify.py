@@ -12,18 +12,14 @@ reject it for that alone) and is reported as not verified.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import re
-import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from chartkit.cluster.schedule import run_parallel
-from chartkit.releases.inventory import Overlay, Release, load
+from chartkit.releases.inventory import Overlay, Release
 from chartkit.releases.manifest import Object, describe
 from chartkit.releases.render import Renderer
 from chartkit.tools.helm import HelmError
@@ -55,7 +51,9 @@ class ObjectResult:
 
 
 @dataclass
-class ReleaseResult:
+class DryRunResult:
+    """One release's server-side dry run: each object's outcome, or why it did not render."""
+
     release: str
     namespace: str
     objects: list[ObjectResult] = field(default_factory=list)
@@ -146,8 +144,8 @@ def verify_release(
     overlay: Overlay | None,
     helm_version: str | None,
     parallel: int,
-) -> ReleaseResult:
-    result = ReleaseResult(release.name, release.namespace)
+) -> DryRunResult:
+    result = DryRunResult(release.name, release.namespace)
     try:
         manifest = renderer.render_release(release, overlay, helm_version)
     except HelmError as error:
@@ -180,8 +178,8 @@ def verify(
     overlay: Overlay | None = None,
     helm_version: str | None = None,
     parallel: int = 8,
-    report: Callable[[ReleaseResult], Any] | None = None,
-) -> list[ReleaseResult]:
+    report: Callable[[DryRunResult], Any] | None = None,
+) -> list[DryRunResult]:
     check_cluster(kubectl)
     results = []
     for release in releases:
@@ -190,102 +188,3 @@ def verify(
             report(result)
         results.append(result)
     return results
-
-
-def format_result(result: ReleaseResult) -> list[str]:
-    """Report lines of one release: a summary, then each object not accepted."""
-    if result.error:
-        return [f"FAIL {result.release}: {result.error}"]
-    counts = {
-        outcome: sum(1 for o in result.objects if o.outcome == outcome)
-        for outcome in ("accepted", "rejected", "not-verified")
-    }
-    head = "ok  " if result.ok else "FAIL"
-    summary = f"{counts['accepted']} accepted, {counts['rejected']} rejected"
-    if counts["not-verified"]:
-        summary += f", {counts['not-verified']} not verified"
-    lines = [f"{head} {result.release} (namespace {result.namespace}): {summary}"]
-    lines += [
-        f"     {o.object} {o.outcome}: {o.message}"
-        for o in result.objects
-        if o.outcome != "accepted"
-    ]
-    return lines
-
-
-# -- command line ---------------------------------------------------------------------------
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("releases", nargs="*", help="release names (default: every release)")
-    parser.add_argument(
-        "--server",
-        action="store_true",
-        help="server-side dry run of every object against the current cluster (required)",
-    )
-    parser.add_argument("--overlay", help="environment overlay from values/env (dev, prod)")
-    parser.add_argument("--helm", help="helm version to render with (default: the pinned one)")
-    parser.add_argument("--kube-context", help="kubeconfig context (default: the current one)")
-    parser.add_argument("--kubeconfig", help="kubeconfig file (default: kubectl's)")
-    parser.add_argument(
-        "--parallel", type=int, default=8, help="objects checked at once (default: 8)"
-    )
-
-
-def kubeconfig_hint(
-    kubeconfig: str | None, context: str | None, environ: Mapping[str, str], home: Path
-) -> str:
-    """Why kubectl may have no cluster, when nothing names one."""
-    if kubeconfig or context or environ.get("KUBECONFIG"):
-        return ""
-    if (home / ".kube" / "config").exists():
-        return ""
-    return " (KUBECONFIG is unset and ~/.kube/config does not exist)"
-
-
-def run(args: argparse.Namespace, root: Path) -> int:
-    if not args.server:
-        print(
-            "chartkit verify: give --server to check the releases against the current "
-            "cluster (offline checks: chartkit render)",
-            file=sys.stderr,
-        )
-        return 2
-    inventory = load(root)
-    releases = (
-        [inventory.release(n) for n in args.releases] if args.releases else inventory.releases
-    )
-    overlay = inventory.overlay(args.overlay) if args.overlay else None
-    renderer = Renderer(root)
-    kubectl = Kubectl(
-        renderer.toolbox.kubectl(),
-        kubeconfig=Path(args.kubeconfig) if args.kubeconfig else None,
-        context=args.kube_context,
-    )
-    try:
-        version = check_cluster(kubectl)
-    except NoClusterError as error:
-        hint = kubeconfig_hint(args.kubeconfig, args.kube_context, os.environ, Path.home())
-        print(f"chartkit verify: {error}{hint}", file=sys.stderr)
-        return 2
-    print(f"server-side dry run against Kubernetes {version} (nothing is changed)")
-
-    def report(result: ReleaseResult) -> None:
-        for line in format_result(result):
-            print(line, flush=True)
-
-    results = verify(
-        kubectl,
-        renderer,
-        list(releases),
-        overlay=overlay,
-        helm_version=args.helm,
-        parallel=max(1, args.parallel),
-        report=report,
-    )
-    failed = [r for r in results if not r.ok]
-    print(
-        f"\n{len(results)} release(s) checked: {len(results) - len(failed)} accepted, "
-        f"{len(failed)} with rejections or unchecked objects"
-    )
-    return 1 if failed else 0

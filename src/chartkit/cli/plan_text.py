@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from chartkit.cli.texttable import text_table
 from chartkit.sizing.amount import Amount
 from chartkit.sizing.plan.model import TenantPlan
 from chartkit.sizing.quantity import format_cpu, format_memory
-from chartkit.texttable import text_table
 
 
 def _amount(value: Decimal) -> str:

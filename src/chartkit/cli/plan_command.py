@@ -7,12 +7,12 @@ import json
 import sys
 from pathlib import Path
 
+from chartkit.cli.plan_text import format_plan
 from chartkit.releases.inventory import InventoryError, load
 from chartkit.releases.render import Renderer
 from chartkit.sizing.nodes import CapacityError, load_profiles
 from chartkit.sizing.plan.build import plan_values_file
 from chartkit.sizing.plan.model import PlanError
-from chartkit.sizing.plan.text import format_plan
 from chartkit.tools.helm import HelmError
 
 

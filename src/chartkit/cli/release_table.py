@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chartkit.checks.release import ReleaseReport
+from chartkit.cli.texttable import text_table
 from chartkit.sizing.amount import Amount
 from chartkit.sizing.workloads import totals, workload_demands
-from chartkit.texttable import text_table
 
 _KIND_ABBREVIATIONS = {
     "HorizontalPodAutoscaler": "HPA",

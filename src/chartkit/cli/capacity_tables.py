@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from chartkit.cli.texttable import text_table
 from chartkit.sizing.capacity import CapacityReport, Demand
 from chartkit.sizing.nodes import NodeProfiles
 from chartkit.sizing.placement import Placement
-from chartkit.texttable import text_table
 
 
 def _names(names: Sequence[str]) -> str:

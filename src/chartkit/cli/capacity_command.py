@@ -7,10 +7,10 @@ import json
 import sys
 from pathlib import Path
 
+from chartkit.cli.capacity_tables import format_report, profiles_table
 from chartkit.releases.inventory import load
 from chartkit.releases.render import Renderer
 from chartkit.sizing.capacity import build_report, runs_in
-from chartkit.sizing.capacity_text import format_report, profiles_table
 from chartkit.sizing.nodes import NODES_FILE, CapacityError, load_profiles
 from chartkit.sizing.placement import parse_nodes
 
