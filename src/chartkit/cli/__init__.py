@@ -4,7 +4,8 @@ text they print (`release_table`, `capacity_tables`, `plan_text`, `texttable`).
 `chartkit.cli:main` is the entry point (pyproject.toml, [project.scripts]); it is the one
 name this package's __init__ exports.
 
-May import: every other chartkit package; none imports this one.
+May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing,
+chartkit.monitoring, chartkit.cluster, chartkit.delivery. Nothing imports this package.
 """
 
 from chartkit.cli.main import main

@@ -6,5 +6,5 @@
 - `readme_generator`: bitnami's readme-generator-for-helm (node_modules/), which writes the
   Parameters table of the chart READMEs.
 
-The bottom layer: imports no other chartkit package.
+May import: no other chartkit package.
 """
