@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from chartkit.cli.main import build_parser
 from chartkit.releases.inventory import find_root
 
 ROOT = find_root()
@@ -102,3 +103,8 @@ def test_a_malformed_inventory_entry_is_named(tmp_path: Path) -> None:
     result = chartkit(repo, "render")
     assert result.returncode == 2
     assert "releases[0] (team-api)" in result.stderr and "namespace" in result.stderr
+
+
+def test_the_commands_in_the_order_help_lists_them() -> None:
+    usage = build_parser().format_usage()
+    assert "{render,lint,docs,capacity,plan,verify,changed}" in usage

@@ -12,6 +12,8 @@ workload, its metadata or its pod template's metadata):
 
 An exemption with an empty reason, or naming a rule that does not exist, is itself a
 violation (rule `policy-exemption`).
+
+May import: chartkit.tools, chartkit.releases.
 """
 
 from __future__ import annotations
