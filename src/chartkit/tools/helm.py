@@ -18,8 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import subprocess_tee
-import yaml
+from chartkit.tools import yaml_io
 
 # Helm prints this when a chart's charts/common is a symlink to the library chart; it is
 # expected in this repository and only noise in error reports.
@@ -102,6 +101,8 @@ class Helm:
             if timeout_binary
             else command
         )
+        import subprocess_tee  # asyncio and all: only the long cluster commands need it
+
         kwargs: dict[str, Any] = {"tee": True}
         if self._env() is not None:
             kwargs["env"] = self._env()
@@ -294,7 +295,7 @@ class Helm:
 
 def parse_objects(text: str) -> list[dict[str, Any]]:
     """Parse a multi-document YAML stream into objects, dropping empty documents."""
-    return [doc for doc in yaml.safe_load_all(text) if isinstance(doc, dict) and doc]
+    return [doc for doc in yaml_io.load_all(text) if isinstance(doc, dict) and doc]
 
 
 def seconds(duration: str) -> float:
