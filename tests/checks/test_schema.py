@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from chartkit.checks import schema_fast
 from chartkit.checks.crd_schema import strict_schema
 from chartkit.checks.schema import MAX_ERRORS_PER_OBJECT, SchemaProblem, SchemaValidator
 
@@ -499,14 +500,21 @@ def test_each_schema_is_compiled_once(
     crds = tmp_path / "crds"
     crds.mkdir()
     shutil.copy(repo_root / "ci/crds/monitoring.coreos.com_prometheusrules.yaml", crds)
-    compiled: list[Any] = []
+    compiled: list[Any] = []  # by jsonschema, for the errors
+    compiled_fast: list[Any] = []  # by jsonschema-rs, for valid or not
     original = jsonschema.Draft202012Validator
+    original_fast = schema_fast.compile_fast
 
     def counting(schema: Any, *args: Any, **kwargs: Any) -> Any:
         compiled.append(schema)
         return original(schema, *args, **kwargs)
 
+    def counting_fast(schema: Any, *args: Any, **kwargs: Any) -> Any:
+        compiled_fast.append(schema)
+        return original_fast(schema, *args, **kwargs)
+
     monkeypatch.setattr(jsonschema, "Draft202012Validator", counting)
+    monkeypatch.setattr(schema_fast, "compile_fast", counting_fast)
     validator = SchemaValidator(["1.30"], crds)
     widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
     service = {
@@ -523,12 +531,21 @@ def test_each_schema_is_compiled_once(
         assert validator.validate(prometheus_rule()) == []
         assert len(validator.validate(widget)) == 1
         assert len(validator.validate(broken)) == 1
-    # Deployment, Service, PrometheusRule and (for the CR's metadata) ObjectMeta
-    assert len(compiled) == 4
+    # jsonschema-rs: Deployment, Service, PrometheusRule and (for the CR's metadata) ObjectMeta
+    assert len(compiled_fast) == 4
+    assert validator.fast.kinds() == {
+        ("apps/v1", "Deployment"),
+        ("v1", "Service"),
+        ("monitoring.coreos.com/v1", "PrometheusRule"),
+        ("example.com/v1", "Widget"),
+    }
+    # jsonschema only for the objects jsonschema-rs refused: the broken Deployment (the
+    # Widget has no schema to compile)
+    assert [schema["x-kubernetes-group-version-kind"][0]["kind"] for schema in compiled] == [
+        "Deployment"
+    ]
     assert set(validator._validators) == {
         ("1.30", "apps/v1", "Deployment"),
-        ("1.30", "v1", "Service"),
-        ("1.30", "monitoring.coreos.com/v1", "PrometheusRule"),
         ("1.30", "example.com/v1", "Widget"),
     }
 

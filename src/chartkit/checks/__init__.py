@@ -1,8 +1,9 @@
 """What makes a release acceptable, checked without a cluster.
 
 - `values_files`: each values file on its own against its chart's values.schema.json;
-- `schema` (with `crd_schema`): every rendered object strictly against the Kubernetes
-  schemas and, for custom resources, the upstream CRDs;
+- `schema` (with `crd_schema`, `schema_sources` and `schema_fast`): every rendered object
+  strictly against the Kubernetes schemas and, for custom resources, the upstream CRDs
+  (jsonschema-rs says whether an object is valid, jsonschema lists the problems);
 - `policy`: the platform's policy rules, in groups, with per-object exemptions;
 - `podsecurity`: the Pod Security Standard level a release's pods need;
 - `release`: one release checked end to end (values files, render, schemas, policy).

@@ -6,35 +6,34 @@
   by chartkit.checks.crd_schema; their metadata is checked as core ObjectMeta.
 - A kind with no schema at all is an error.
 
-Each schema is compiled once per SchemaValidator (one per process is enough).
+Each object is first put to jsonschema-rs (chartkit.checks.schema_fast), which answers
+valid or not in microseconds; only an object it refuses is checked by jsonschema, whose
+errors are the problems reported. Each schema is compiled once per SchemaValidator (one
+per process is enough), and only when an object of its kind needs it.
 """
 
 from __future__ import annotations
 
-import json
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-from referencing import Registry, Resource
-
-from chartkit.checks.crd_schema import strict_schema
-from chartkit.releases.crds import read_crds, served_versions
-from chartkit.releases.manifest import Object, describe
-
-_CORE_SCHEMA_PACKAGE = "kubernetes_validate"
-_OBJECT_META = "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
-_POD_TEMPLATE_SPEC = (
-    "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.api.core.v1.PodTemplateSpec"
+from chartkit.checks.schema_fast import (
+    EMBEDDED_POD_TEMPLATES,
+    OBJECT_META,
+    POD_TEMPLATE_SPEC,
+    FastSchemas,
 )
-# Custom resources that embed a pod template: it is also checked as core PodTemplateSpec,
-# since a CRD may describe it more loosely than Kubernetes does.
-_EMBEDDED_POD_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("argoproj.io/v1alpha1", "Rollout"): ("spec", "template"),
-}
+from chartkit.checks.schema_sources import SchemaSources, core_schema_dir
+from chartkit.releases.manifest import Object, describe
+from chartkit.tools.disk_cache import DiskCache, digest
+
+if TYPE_CHECKING:
+    import jsonschema
+
+__all__ = ["MAX_ERRORS_PER_OBJECT", "SchemaProblem", "SchemaValidator", "core_schema_dir"]
 MAX_ERRORS_PER_OBJECT = 20
 
 
@@ -50,98 +49,110 @@ class SchemaProblem:
         return f"[k8s {self.kube_version}] {where}: {self.message}"
 
 
-def core_schema_dir(kube_version: str) -> Path:
-    import kubernetes_validate
-
-    base = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
-    directory = base / f"v{kube_version}.0-local-strict"
-    if not directory.is_dir():
-        have = sorted(p.name for p in base.iterdir() if p.name.endswith("-strict"))
-        raise ValueError(f"kubernetes-validate has no strict schemas for {kube_version}: {have}")
-    return directory
-
-
 class SchemaValidator:
-    """Validates objects against core schemas for several Kubernetes minors and CRDs."""
+    """Validates objects against core schemas for several Kubernetes minors and CRDs.
 
-    def __init__(self, kube_versions: list[str], crd_dir: Path) -> None:
+    An object that jsonschema-rs accepts for every version has no problem; any other is
+    checked again by jsonschema, whose errors are the problems reported.
+    """
+
+    def __init__(
+        self, kube_versions: list[str], crd_dir: Path, disk_cache: DiskCache | None = None
+    ) -> None:
         self.kube_versions = list(kube_versions)
         self.crd_dir = crd_dir
+        self.sources = SchemaSources(crd_dir, disk_cache or _repository_cache(crd_dir))
+        self.fast = FastSchemas(self.kube_versions, self.sources)
         self._validators: dict[tuple[str, str, str], jsonschema.protocols.Validator | None] = {}
-        self._registries: dict[str, Registry] = {}
+        self._registries: dict[str, Any] = {}
 
-    # -- schema loading -----------------------------------------------------------------
+    # -- getting ready while helm renders ---------------------------------------------------
 
-    def _registry(self, kube_version: str) -> Registry:
+    def warm_up(self) -> Iterator[str]:
+        """Steps that make the first validations faster, a few milliseconds each, to run
+        while waiting for helm: the core definitions of each version, then the validators
+        of the kinds this repository's releases rendered before (see remember_kinds)."""
+        try:
+            for kube_version in self.kube_versions:
+                self.fast.registry(kube_version)
+                yield f"definitions {kube_version}"
+            for api_version, kind in self._remembered_kinds():
+                self.fast.prepare(api_version, kind)
+                yield f"{api_version} {kind}"
+        except ValueError:
+            return  # an unknown version: validate() says so
+
+    def remember_kinds(self) -> None:
+        """Keep the kinds validated so far (in the disk cache) for the next warm_up."""
+        kinds = sorted(set(self._remembered_kinds()) | self.fast.kinds())
+        if kinds != self._remembered_kinds():
+            self._disk_cache.write("schema-kinds", self._kinds_key, kinds)
+
+    def _remembered_kinds(self) -> list[tuple[str, str]]:
+        remembered = self._disk_cache.read("schema-kinds", self._kinds_key) or []
+        return [(str(api), str(kind)) for api, kind in remembered]
+
+    @property
+    def _disk_cache(self) -> DiskCache:
+        return self.sources.disk_cache
+
+    @property
+    def _kinds_key(self) -> str:
+        return digest(self.kube_versions)
+
+    # -- jsonschema, for the errors of an object jsonschema-rs refused ----------------------
+
+    def _registry(self, kube_version: str) -> Any:
+        from referencing import Registry, Resource
+
         if kube_version not in self._registries:
-            definitions = json.loads(
-                (core_schema_dir(kube_version) / "_definitions.json").read_text()
-            )
+            definitions = self.sources.definitions(kube_version)
             self._registries[kube_version] = Resource.from_contents(definitions) @ Registry()
         return self._registries[kube_version]
 
-    @cached_property
-    def _crd_schemas(self) -> dict[tuple[str, str], dict[str, Any]]:
-        """(apiVersion, kind) -> strict JSON Schema, for every served CRD version."""
-        schemas: dict[tuple[str, str], dict[str, Any]] = {}
-        for crd in read_crds(self.crd_dir):
-            spec = crd["spec"]
-            for version in served_versions(crd):
-                openapi = (version.get("schema") or {}).get("openAPIV3Schema")
-                if openapi is None:
-                    continue
-                schema = strict_schema(openapi)
-                # metadata is checked separately, as core ObjectMeta
-                schema.setdefault("properties", {})["metadata"] = {"type": "object"}
-                schemas[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = schema
-        return schemas
+    def _validator(self, kube_version: str, api_version: str, kind: str) -> Any:
+        import jsonschema
 
-    def _core_schema_file(self, kube_version: str, api_version: str, kind: str) -> Path:
-        # rbac.authorization.k8s.io/v1 -> rbac-v1; v1 -> v1
-        short = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-        return core_schema_dir(kube_version) / f"{kind.lower()}-{short}.json"
-
-    def _validator(self, kube_version: str, api_version: str, kind: str):
         key = (kube_version, api_version, kind)
         if key not in self._validators:
-            registry = self._registry(kube_version)
-            crd = self._crd_schemas.get((api_version, kind))
+            crd = self.sources.crd_schema(api_version, kind)
             if crd is not None:
                 validator = jsonschema.Draft202012Validator(crd)
             else:
-                path = self._core_schema_file(kube_version, api_version, kind)
-                if path.exists():
-                    validator = jsonschema.Draft202012Validator(
-                        json.loads(path.read_text()), registry=registry
-                    )
-                else:
-                    validator = None
+                schema = self.sources.core_schema(kube_version, api_version, kind)
+                validator = None
+                if schema is not None:
+                    registry = self._registry(kube_version)
+                    validator = jsonschema.Draft202012Validator(schema, registry=registry)
             self._validators[key] = validator
         return self._validators[key]
 
     @cached_property
     def _object_meta_validators(self) -> dict[str, Any]:
-        return {
-            v: jsonschema.Draft202012Validator({"$ref": _OBJECT_META}, registry=self._registry(v))
-            for v in self.kube_versions
-        }
+        return {v: self._ref_validator(v, OBJECT_META) for v in self.kube_versions}
 
     @cached_property
     def _pod_template_validators(self) -> dict[str, Any]:
-        return {
-            v: jsonschema.Draft202012Validator(
-                {"$ref": _POD_TEMPLATE_SPEC}, registry=self._registry(v)
-            )
-            for v in self.kube_versions
-        }
+        return {v: self._ref_validator(v, POD_TEMPLATE_SPEC) for v in self.kube_versions}
+
+    def _ref_validator(self, kube_version: str, uri: str) -> Any:
+        import jsonschema
+
+        return jsonschema.Draft202012Validator({"$ref": uri}, registry=self._registry(kube_version))
 
     def is_custom_resource(self, obj: Object) -> bool:
-        return (obj.get("apiVersion"), obj.get("kind")) in self._crd_schemas
+        return self.sources.is_custom_resource(obj.get("apiVersion"), obj.get("kind"))
 
     # -- validation ---------------------------------------------------------------------
 
     def validate(self, obj: Object) -> list[SchemaProblem]:
         """Every schema problem of one object, for every Kubernetes version."""
+        if self.fast.is_valid(obj):
+            return []
+        return self._problems(obj)
+
+    def _problems(self, obj: Object) -> list[SchemaProblem]:
+        """jsonschema's errors for an object, each as a SchemaProblem."""
         problems: list[SchemaProblem] = []
         api_version, kind = obj.get("apiVersion"), obj.get("kind")
         if not isinstance(api_version, str) or not isinstance(kind, str):
@@ -165,7 +176,7 @@ class SchemaValidator:
                 for error in meta_validator.iter_errors(obj.get("metadata") or {}):
                     error.path.appendleft("metadata")
                     errors.append(error)
-                template_path = _EMBEDDED_POD_TEMPLATES.get((api_version, kind))
+                template_path = EMBEDDED_POD_TEMPLATES.get((api_version, kind))
                 template: Any = obj
                 for key in template_path or ():
                     template = (template or {}).get(key)
@@ -192,6 +203,14 @@ class SchemaValidator:
         return problems
 
 
+def _repository_cache(crd_dir: Path) -> DiskCache:
+    """The disk cache of the repository holding crd_dir (memory only outside one)."""
+    for candidate in (crd_dir.resolve(), *crd_dir.resolve().parents):
+        if (candidate / "helmfile.yaml").is_file():
+            return DiskCache.of_repository(candidate)
+    return DiskCache(None)
+
+
 def _dotted(path: Any) -> str:
     parts: list[str] = []
     for item in path:
@@ -203,6 +222,8 @@ def _dotted(path: Any) -> str:
 
 
 def _message(error: jsonschema.ValidationError) -> str:
+    import jsonschema
+
     if error.validator == "additionalProperties":
         return f"unknown field(s): {error.message.split('(')[-1].rstrip(')')}"
     if error.validator in ("oneOf", "anyOf") and error.context:

@@ -3,6 +3,9 @@
 Helm checks the merged values and does not say which file a bad key came from. Checked
 here file by file, with `required` ignored (a values file may leave a field to the chart's
 defaults), an unknown key or a wrong type is reported with the file and the field.
+
+jsonschema-rs says whether a file is valid; only a file it refuses is checked by jsonschema,
+whose errors are the problems reported.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
+from chartkit.checks.schema_fast import compile_fast, fast_is_valid
+from chartkit.tools import yaml_io
 
 
 @dataclass(frozen=True)
@@ -44,11 +47,26 @@ class ValuesChecker:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._schemas: dict[Path, Any] = {}
+        self._fast_validators: dict[Path, Any] = {}
         self._validators: dict[Path, Any] = {}
 
-    def _validator(self, schema_path: Path) -> Any:
-        if schema_path not in self._validators:
+    def _schema(self, schema_path: Path) -> Any:
+        if schema_path not in self._schemas:
             schema = _without_required(copy.deepcopy(json.loads(schema_path.read_text())))
+            self._schemas[schema_path] = schema
+        return self._schemas[schema_path]
+
+    def _fast_validator(self, schema_path: Path) -> Any:
+        if schema_path not in self._fast_validators:
+            self._fast_validators[schema_path] = compile_fast(self._schema(schema_path))
+        return self._fast_validators[schema_path]
+
+    def _validator(self, schema_path: Path) -> Any:
+        import jsonschema
+
+        if schema_path not in self._validators:
+            schema = self._schema(schema_path)
             self._validators[schema_path] = jsonschema.validators.validator_for(schema)(schema)
         return self._validators[schema_path]
 
@@ -60,12 +78,14 @@ class ValuesChecker:
             else str(values_file)
         )
         try:
-            values = yaml.safe_load(values_file.read_text()) or {}
-        except yaml.YAMLError as error:
+            values = yaml_io.load(values_file.read_text()) or {}
+        except yaml_io.YAMLError as error:
             return [ValuesProblem(label, "", f"not valid YAML: {error}")]
         if not isinstance(values, dict):
             return [ValuesProblem(label, "", "must be a mapping")]
         if not schema_path.exists():
+            return []
+        if fast_is_valid(self._fast_validator(schema_path), values):
             return []
         problems = []
         for error in self._validator(schema_path).iter_errors(values):

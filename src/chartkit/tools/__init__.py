@@ -1,10 +1,13 @@
-"""The external programs chartkit runs, each behind a thin typed wrapper.
+"""The external programs chartkit runs, each behind a thin typed wrapper, and the file
+formats and caches every layer above shares.
 
 - `toolbox`: where the pinned helm and kubectl builds live (ci/tools.json, .tools/);
 - `helm`, `kubectl`, `promtool`: one process wrapper each, with timeouts and errors that
   carry the program's own message;
 - `readme_generator`: bitnami's readme-generator-for-helm (node_modules/), which writes the
-  Parameters table of the chart READMEs.
+  Parameters table of the chart READMEs;
+- `yaml_io`: YAML read and written in bulk through libyaml;
+- `disk_cache`: what is slow to derive, kept as JSON in .cache/chartkit/ between runs.
 
 May import: no other chartkit package.
 """

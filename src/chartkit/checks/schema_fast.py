@@ -1,0 +1,181 @@
+"""The fast answer to "is this object valid?", from jsonschema-rs (Rust).
+
+Nearly every rendered object is valid, and jsonschema-rs says so some hundred times faster
+than jsonschema, from the same schemas. It only answers yes or no: for an object it does
+not accept, chartkit.checks.schema asks jsonschema for every problem, so what is reported
+never depends on this module. Anything jsonschema-rs cannot take (a schema it refuses, a
+value that is not JSON such as a YAML date) also gets no for an answer.
+
+For "yes" to be trusted, jsonschema-rs must never accept what jsonschema refuses. Both
+implement the drafts alike, except for regular expressions: jsonschema matches `pattern`
+with Python's re, jsonschema-rs with an ECMA-262 engine (no inline flags such as `(?i)`,
+`$` only at the very end). So every `pattern` keyword is handed to jsonschema-rs as a
+keyword of our own that matches with Python's re.search, as jsonschema does.
+(patternProperties keys stay with jsonschema-rs: the charts' are plain ASCII classes.)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jsonschema_rs
+
+from chartkit.checks.schema_sources import DEFINITIONS_URI, SchemaSources
+
+OBJECT_META = f"{DEFINITIONS_URI}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+POD_TEMPLATE_SPEC = f"{DEFINITIONS_URI}#/$defs/io.k8s.api.core.v1.PodTemplateSpec"
+# Custom resources that embed a pod template: it is also checked as core PodTemplateSpec,
+# since a CRD may describe it more loosely than Kubernetes does.
+EMBEDDED_POD_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("argoproj.io/v1alpha1", "Rollout"): ("spec", "template"),
+}
+
+
+PYTHON_PATTERN = "x-chartkit-python-pattern"
+# Keywords whose value is data, not a schema: never rewritten.
+_DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "example", "required"})
+# Keywords whose value maps names to schemas.
+_SCHEMA_MAPS = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+)
+
+
+class PythonPattern:
+    """The `pattern` keyword, as jsonschema checks it (re.search on strings)."""
+
+    def __init__(self, parent_schema: Any, value: str, schema_path: Any) -> None:
+        self.pattern = value  # compiled when a string comes by, as jsonschema does
+
+    def validate(self, instance: Any) -> None:
+        if not isinstance(instance, str):
+            return
+        try:
+            matched = re.search(self.pattern, instance)
+        except re.error:
+            matched = None  # jsonschema decides (and says what is wrong)
+        if not matched:
+            raise ValueError("does not match")
+
+
+def python_patterns(node: Any) -> Any:
+    """A copy of a schema with each `pattern` keyword renamed to PYTHON_PATTERN."""
+    if isinstance(node, list):
+        return [python_patterns(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "pattern" and isinstance(value, str):
+            converted[PYTHON_PATTERN] = value
+        elif key in _DATA_KEYWORDS:
+            converted[key] = value
+        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            converted[key] = {name: python_patterns(child) for name, child in value.items()}
+        else:
+            converted[key] = python_patterns(value)
+    return converted
+
+
+def compile_fast(schema: dict[str, Any], registry: Any = None) -> Any:
+    """A jsonschema-rs validator that checks what jsonschema checks: formats are not
+    asserted, patterns match as in Python. None when jsonschema-rs refuses the schema."""
+    cls = jsonschema_rs.validator_cls_for(schema) if "$schema" in schema else None
+    cls = cls or jsonschema_rs.Draft202012Validator
+    try:
+        return cls(
+            python_patterns(schema),
+            registry=registry,
+            validate_formats=False,
+            keywords={PYTHON_PATTERN: PythonPattern},
+        )
+    except Exception:  # a schema it refuses: jsonschema decides every object
+        return None
+
+
+def fast_is_valid(validator: Any, instance: Any) -> bool:
+    if validator is None:
+        return False
+    try:
+        return bool(validator.is_valid(instance))
+    except Exception:  # not JSON (a YAML date, a non-string key): jsonschema decides
+        return False
+
+
+class FastSchemas:
+    """jsonschema-rs validators for every kind and Kubernetes version, compiled once (a
+    CRD's once for all versions: its schema is the same)."""
+
+    def __init__(self, kube_versions: list[str], sources: SchemaSources) -> None:
+        self.kube_versions = list(kube_versions)
+        self.sources = sources
+        self._registries: dict[str, Any] = {}
+        self._validators: dict[tuple[str, str, str], Any] = {}
+
+    def registry(self, kube_version: str) -> Any:
+        """The core definitions of one Kubernetes minor, which every core schema refers to."""
+        if kube_version not in self._registries:
+            definitions = self.sources.definitions(kube_version)
+            self._registries[kube_version] = jsonschema_rs.Registry(
+                [(DEFINITIONS_URI, definitions)]
+            )
+        return self._registries[kube_version]
+
+    def prepare(self, api_version: str, kind: str) -> None:
+        """Compile what an object of this kind needs, for every version (before it comes)."""
+        custom = self.sources.is_custom_resource(api_version, kind)
+        for kube_version in self.kube_versions:
+            self._validator(kube_version, api_version, kind)
+            if custom:
+                self._ref_validator(kube_version, OBJECT_META)
+                if (api_version, kind) in EMBEDDED_POD_TEMPLATES:
+                    self._ref_validator(kube_version, POD_TEMPLATE_SPEC)
+
+    def kinds(self) -> set[tuple[str, str]]:
+        """(apiVersion, kind) of every validator compiled so far."""
+        return {(api, kind) for _, api, kind in self._validators if kind != "$ref"}
+
+    def is_valid(self, obj: dict[str, Any]) -> bool:
+        """True only when the object is valid for every Kubernetes version."""
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        if not isinstance(api_version, str) or not isinstance(kind, str):
+            return False
+        custom = self.sources.is_custom_resource(api_version, kind)
+        template_path = EMBEDDED_POD_TEMPLATES.get((api_version, kind)) if custom else None
+        template: Any = obj
+        for key in template_path or ():
+            template = (template or {}).get(key)
+        for kube_version in self.kube_versions:
+            if not fast_is_valid(self._validator(kube_version, api_version, kind), obj):
+                return False
+            if custom and not self._refs_valid(kube_version, obj, template_path, template):
+                return False
+        return True
+
+    def _validator(self, kube_version: str, api_version: str, kind: str) -> Any:
+        crd = self.sources.crd_schema(api_version, kind)
+        key = ("" if crd is not None else kube_version, api_version, kind)
+        if key not in self._validators:
+            if crd is not None:
+                self._validators[key] = compile_fast(crd)
+            else:
+                schema = self.sources.core_schema(kube_version, api_version, kind)
+                registry = self.registry(kube_version)
+                self._validators[key] = compile_fast(schema, registry) if schema else None
+        return self._validators[key]
+
+    def _refs_valid(
+        self, kube_version: str, obj: dict[str, Any], template_path: Any, template: Any
+    ) -> bool:
+        meta = self._ref_validator(kube_version, OBJECT_META)
+        if not fast_is_valid(meta, obj.get("metadata") or {}):
+            return False
+        if template_path and isinstance(template, dict):
+            return fast_is_valid(self._ref_validator(kube_version, POD_TEMPLATE_SPEC), template)
+        return True
+
+    def _ref_validator(self, kube_version: str, uri: str) -> Any:
+        key = (kube_version, uri, "$ref")
+        if key not in self._validators:
+            self._validators[key] = compile_fast({"$ref": uri}, self.registry(kube_version))
+        return self._validators[key]
