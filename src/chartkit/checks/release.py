@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from chartkit.checks.schema import SchemaProblem, SchemaValidator
 from chartkit.checks.values_files import ValuesChecker, ValuesProblem
 from chartkit.releases.inventory import Overlay, Release
 from chartkit.releases.manifest import Manifest
-from chartkit.releases.render import Renderer
+from chartkit.releases.render import ReleaseRender, Renderer
 from chartkit.tools.helm import HelmError
 
 
@@ -61,18 +62,32 @@ class ReleaseChecker:
         self.renderer = renderer
         root = renderer.root
         self.validator = SchemaValidator(
-            renderer.toolbox.pins["validate_kubernetes"], root / "ci" / "crds"
+            renderer.toolbox.pins["validate_kubernetes"], root / "ci" / "crds", renderer.disk_cache
         )
         self.values_checker = ValuesChecker(root)
+        self._warm_up = self.validator.warm_up()
+
+    def check_all(self, renders: Iterable[ReleaseRender]) -> Iterator[ReleaseReport]:
+        """Check each release in turn, in order, while helm renders the next ones."""
+        renders = list(renders)
+        self.renderer.prefetch(renders)
+        for index, (release, overlay, helm_version) in enumerate(renders, 1):
+            report = self.check(release, overlay, helm_version)
+            if index == len(renders):
+                self.validator.remember_kinds()
+            yield report
 
     def check(
         self, release: Release, overlay: Overlay | None = None, helm_version: str | None = None
     ) -> ReleaseReport:
-        version = helm_version or self.renderer.toolbox.default_helm_version()
+        version = helm_version or self.renderer.default_helm_version
         files = list(release.values) + ([overlay.path] if overlay else [])
         values_problems = tuple(
             p for f in files for p in self.values_checker.check(release.chart, f)
         )
+        while not self.renderer.rendered(release, overlay, version):
+            if next(self._warm_up, None) is None:
+                break
         try:
             manifest = self.renderer.render_release(release, overlay, version)
         except HelmError as error:

@@ -1,22 +1,30 @@
 """Render releases and charts with a pinned helm, caching each distinct render.
 
 One Renderer serves a whole run (a CLI call or a test session): the same chart, values and
-options are rendered once, whoever asks.
+options are rendered once, whoever asks. Renders run in a pool of helm processes, one per
+core by default: `prefetch` starts renders that are asked for later, so a caller checking
+releases one after the other keeps every core busy and still sees them in its own order.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import threading
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chartkit.releases.crds import read_crds, served_versions
+from chartkit.releases.crds import crd_catalog
 from chartkit.releases.inventory import Inventory, Overlay, Release
 from chartkit.releases.manifest import Manifest
+from chartkit.tools.disk_cache import DiskCache
 from chartkit.tools.helm import Helm, HelmError
 from chartkit.tools.toolbox import Toolbox
+
+ReleaseRender = tuple[Release, Overlay | None, str | None]  # release, overlay, helm version
 
 
 @dataclass(frozen=True)
@@ -30,39 +38,64 @@ class RenderRequest:
     helm_version: str = ""
 
 
-def crd_api_versions(crd_dir: Path) -> tuple[str, ...]:
+def crd_api_versions(crd_dir: Path, cache: DiskCache | None = None) -> tuple[str, ...]:
     """API versions ("group/version" and "group/version/Kind") the CRDs in crd_dir serve."""
     found: set[str] = set()
-    for crd in read_crds(crd_dir):
-        spec = crd["spec"]
-        for version in served_versions(crd):
-            group_version = f"{spec['group']}/{version['name']}"
-            found.add(group_version)
-            found.add(f"{group_version}/{spec['names']['kind']}")
+    for served in crd_catalog(crd_dir, cache):
+        found.add(served.api_version)
+        found.add(f"{served.api_version}/{served.kind}")
     return tuple(sorted(found))
+
+
+def default_workers() -> int:
+    """One helm process per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class Renderer:
     """Renders charts and inventory releases, once per distinct request."""
 
-    def __init__(self, root: Path, toolbox: Toolbox | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        toolbox: Toolbox | None = None,
+        disk_cache: DiskCache | None = None,
+        workers: int | None = None,
+    ) -> None:
         self.root = root
         self.toolbox = toolbox or Toolbox(root)
+        self.disk_cache = disk_cache or DiskCache.of_repository(root)
+        self.workers = workers or default_workers()
         self._helms: dict[str, Helm] = {}
-        self._cache: dict[RenderRequest, Manifest | HelmError] = {}
+        self._renders: dict[RenderRequest, Future[Manifest | HelmError]] = {}
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
         self._platform_api_versions: tuple[str, ...] | None = None
+        self._default_helm_version: str | None = None
 
     def helm(self, version: str | None = None) -> Helm:
-        version = version or self.toolbox.default_helm_version()
-        if version not in self._helms:
-            self._helms[version] = Helm(self.toolbox.helm(version))
-        return self._helms[version]
+        version = version or self.default_helm_version
+        with self._lock:
+            if version not in self._helms:
+                self._helms[version] = Helm(self.toolbox.helm(version))
+            return self._helms[version]
+
+    @property
+    def default_helm_version(self) -> str:
+        if self._default_helm_version is None:
+            self._default_helm_version = self.toolbox.default_helm_version()
+        return self._default_helm_version
 
     @property
     def platform_api_versions(self) -> tuple[str, ...]:
         """API versions of the operators the platform runs (the CRDs in ci/crds)."""
         if self._platform_api_versions is None:
-            self._platform_api_versions = crd_api_versions(self.root / "ci" / "crds")
+            self._platform_api_versions = crd_api_versions(
+                self.root / "ci" / "crds", self.disk_cache
+            )
         return self._platform_api_versions
 
     def chart_path(self, chart: str | Path) -> Path:
@@ -90,28 +123,54 @@ class Renderer:
             values_files=tuple(self._values_path(v) for v in values_files),
             set_values_json=json.dumps(dict(set_values or {}), sort_keys=True),
             api_versions=tuple(api_versions),
-            helm_version=helm_version or self.toolbox.default_helm_version(),
+            helm_version=helm_version or self.default_helm_version,
         )
-        if request not in self._cache:
-            self._cache[request] = self._render(request)
-        result = self._cache[request]
-        if isinstance(result, HelmError):
-            raise result
-        return result
+        return self._result(request)
 
     def render_release(
         self, release: Release, overlay: Overlay | None = None, helm_version: str | None = None
     ) -> Manifest:
         """Render an inventory release as `helm upgrade --install` would, on the platform."""
+        return self._result(self._release_request(release, overlay, helm_version))
+
+    def prefetch(self, renders: Iterable[ReleaseRender]) -> None:
+        """Start rendering these releases in the pool, in order; render_release returns
+        each when it is done."""
+        for release, overlay, helm_version in renders:
+            self._future(self._release_request(release, overlay, helm_version))
+
+    def rendered(
+        self, release: Release, overlay: Overlay | None = None, helm_version: str | None = None
+    ) -> bool:
+        """Whether render_release would return at once (starting the render if need be)."""
+        return self._future(self._release_request(release, overlay, helm_version)).done()
+
+    def _release_request(
+        self, release: Release, overlay: Overlay | None, helm_version: str | None
+    ) -> RenderRequest:
         values = list(release.values) + ([overlay.path] if overlay else [])
-        return self.render(
-            release.chart,
+        return RenderRequest(
+            chart=self.chart_path(release.chart),
             release=release.name,
             namespace=release.namespace,
-            values_files=values,
+            values_files=tuple(self._values_path(v) for v in values),
             api_versions=self.platform_api_versions,
-            helm_version=helm_version,
+            helm_version=helm_version or self.default_helm_version,
         )
+
+    def _future(self, request: RenderRequest) -> Future[Manifest | HelmError]:
+        with self._lock:
+            if request not in self._renders:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="helm")
+                self._renders[request] = self._pool.submit(self._render, request)
+            return self._renders[request]
+
+    def _result(self, request: RenderRequest) -> Manifest:
+        result = self._future(request).result()
+        if isinstance(result, HelmError):
+            raise result
+        return result
 
     def _values_path(self, path: str | Path) -> Path:
         candidate = Path(path)
@@ -139,6 +198,7 @@ def render_inventory(
     helm_version: str | None = None,
 ) -> dict[str, Manifest | HelmError]:
     """Render every release; a release helm refuses maps to its HelmError."""
+    renderer.prefetch((release, overlay, helm_version) for release in inventory.releases)
     results: dict[str, Manifest | HelmError] = {}
     for release in inventory.releases:
         try:
