@@ -1,64 +1,75 @@
 """The chartkit command line: one subcommand per module of this package, each with its
-`add_arguments(parser)` and `run(args, root)`."""
+`add_arguments(parser)` and `run(args, root)`.
+
+Only the module of the command being run is imported (`python -X importtime` shows why:
+the other commands bring in libraries the one at hand never uses).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from chartkit.cli import (
-    capacity_command,
-    changed_command,
-    docs_command,
-    lint_command,
-    plan_command,
-    render_command,
-    verify_command,
-)
 from chartkit.releases.inventory import InventoryError, find_root
-from chartkit.tools.readme_generator import DocsError
 from chartkit.tools.toolbox import ToolMissingError
 
 DESCRIPTION = "The chartkit command line."
-# (name, help, module), in the order `chartkit --help` lists them.
+# (name, help, module in chartkit.cli), in the order `chartkit --help` lists them.
 COMMANDS = (
-    ("render", "render, validate and police releases", render_command),
-    ("lint", "helm lint --strict every release's chart and values", lint_command),
-    ("docs", "regenerate chart READMEs from ## @param comments", docs_command),
+    ("render", "render, validate and police releases", "render_command"),
+    ("lint", "helm lint --strict every release's chart and values", "lint_command"),
+    ("docs", "regenerate chart READMEs from ## @param comments", "docs_command"),
     (
         "capacity",
         "requests and limits per release and namespace; do the pods fit on given nodes?",
-        capacity_command,
+        "capacity_command",
     ),
-    ("plan", "an ECP AI tenant's replicas, totals, monthly cost and warnings", plan_command),
+    ("plan", "an ECP AI tenant's replicas, totals, monthly cost and warnings", "plan_command"),
     (
         "verify",
         "server-side dry run of every release against the current cluster",
-        verify_command,
+        "verify_command",
     ),
     (
         "changed",
         "charts and releases a change touches; chart version bump check",
-        changed_command,
+        "changed_command",
     ),
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or only of `command` (the others then list in --help
+    but take no arguments of their own)."""
     parser = argparse.ArgumentParser(prog="chartkit", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, help_text, command in COMMANDS:
+    for name, help_text, module_name in COMMANDS:
         command_parser = sub.add_parser(name, help=help_text)
-        command.add_arguments(command_parser)
-        command_parser.set_defaults(handler=command.run)
+        if command is None or command == name:
+            module = importlib.import_module(f"chartkit.cli.{module_name}")
+            module.add_arguments(command_parser)
+            command_parser.set_defaults(handler=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    names = {name for name, _, _ in COMMANDS}
+    command = next((word for word in argv[:1] if word in names), "")
+    args = build_parser(command).parse_args(argv)
     try:
         return int(args.handler(args, find_root()))
-    except (InventoryError, ToolMissingError, DocsError) as error:
+    except Exception as error:
+        if not isinstance(error, user_errors()):
+            raise
         print(f"chartkit: {error}", file=sys.stderr)
         return 2
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """What a command refuses with a message (exit 2), never a traceback."""
+    from chartkit.tools.readme_generator import DocsError  # only `docs` needs its module
+
+    return (InventoryError, ToolMissingError, DocsError)

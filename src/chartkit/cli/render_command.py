@@ -1,5 +1,10 @@
 """`chartkit render`: render, validate and police releases, write their manifests to
-build/manifests/ and print one row per release, then each problem."""
+build/manifests/ and print one row per release, then each problem.
+
+Several overlays (`--overlay dev --overlay prod`, or `--all-overlays` for bare and every
+overlay) are checked in one run: helm renders all of them in parallel, and the output is
+one block per overlay, each as a run for that overlay alone would print it.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,32 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
-
-from chartkit.checks.release import ReleaseChecker, ReleaseReport
-from chartkit.cli.release_table import table
-from chartkit.releases.inventory import load
+from chartkit.releases.inventory import Inventory, Overlay, load
 from chartkit.releases.render import Renderer
+from chartkit.tools import yaml_io
+
+if TYPE_CHECKING:
+    from chartkit.checks.release import ReleaseReport
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("releases", nargs="*", help="release names (default: all)")
-    parser.add_argument("--overlay", help="environment overlay from values/env (dev, prod)")
+    parser.add_argument(
+        "--overlay",
+        action="append",
+        default=[],
+        help="environment overlay from values/env (dev, prod); repeat for several",
+    )
+    parser.add_argument(
+        "--all-overlays",
+        action="store_true",
+        help="bare and with every overlay in values/env (what `make render` checks)",
+    )
     parser.add_argument("--helm", help="helm version to render with (default: the pinned one)")
     parser.add_argument("--out", default="build/manifests", help="output directory")
+    parser.add_argument("--jobs", type=int, help="helm processes at once (default: one per core)")
 
 
 def write_manifest(report: ReleaseReport, out_dir: Path) -> Path:
@@ -34,36 +51,64 @@ def write_manifest(report: ReleaseReport, out_dir: Path) -> Path:
         f"{report.helm_version}.\n# Apply with: kubectl apply -n "
         f"{report.release.namespace} -f {path.name}\n"
     )
-    documents = [yaml.safe_dump(obj, sort_keys=False) for obj in report.manifest.objects]
-    path.write_text(header + "".join(f"---\n{doc}" for doc in documents))
+    path.write_text(header + yaml_io.dump_all(report.manifest.objects, sort_keys=False))
     return path
 
 
-def run(args: argparse.Namespace, root: Path) -> int:
-    inventory = load(root)
-    checker = ReleaseChecker(Renderer(root))
-    overlay = inventory.overlay(args.overlay) if args.overlay else None
-    started = time.monotonic()
-    reports = [
-        checker.check(release, overlay, args.helm) for release in inventory.select(args.releases)
-    ]
-    out_dir = root / args.out
-    for report in reports:
-        if report.manifest is not None:
-            write_manifest(report, out_dir)
+def chosen_overlays(args: argparse.Namespace, inventory: Inventory) -> list[Overlay | None]:
+    """None for bare; in the order asked (bare first with --all-overlays)."""
+    if args.all_overlays:
+        return [None, *inventory.overlays]
+    if not args.overlay:
+        return [None]
+    return [inventory.overlay(name) for name in args.overlay]
+
+
+def print_block(
+    reports: list[ReleaseReport], where: Path, kube_versions: list[str], seconds: float
+) -> None:
+    """The table, each failed release's problems (stderr) and the summary line."""
+    from chartkit.cli.release_table import table
+
     print(table(reports))
     failed = [r for r in reports if not r.ok]
     for report in failed:
         print(f"\n{report.label}:", file=sys.stderr)
         for line in report.problems():
             print(f"  {line}", file=sys.stderr)
-    where = out_dir / overlay.name if overlay else out_dir
-    if where.is_relative_to(root):
-        where = where.relative_to(root)
     print(
         f"\n{len(reports)} release(s) rendered to {where}/ and validated "
-        f"against Kubernetes {', '.join(checker.validator.kube_versions)} in "
-        f"{time.monotonic() - started:.1f}s: {len(reports) - len(failed)} ok, "
-        f"{len(failed)} failed"
+        f"against Kubernetes {', '.join(kube_versions)} in "
+        f"{seconds:.1f}s: {len(reports) - len(failed)} ok, {len(failed)} failed"
     )
+
+
+def run(args: argparse.Namespace, root: Path) -> int:
+    started = time.monotonic()
+    inventory = load(root)
+    overlays = chosen_overlays(args, inventory)
+    releases = inventory.select(args.releases)
+    renders = [(release, overlay, args.helm) for overlay in overlays for release in releases]
+    renderer = Renderer(root, workers=args.jobs)
+    renderer.prefetch(renders)
+    # helm is running: load the checks meanwhile
+    from chartkit.checks.release import ReleaseChecker
+
+    checker = ReleaseChecker(renderer)
+    reports = checker.check_all(renders)
+    out_dir = root / args.out
+    failed = 0
+    for index, overlay in enumerate(overlays):
+        if index:
+            print()
+        block = [next(reports) for _ in releases]
+        for report in block:
+            if report.manifest is not None:
+                write_manifest(report, out_dir)
+        where = out_dir / overlay.name if overlay else out_dir
+        if where.is_relative_to(root):
+            where = where.relative_to(root)
+        kube_versions = checker.validator.kube_versions
+        print_block(block, where, kube_versions, time.monotonic() - started)
+        failed += sum(not r.ok for r in block)
     return 1 if failed else 0
