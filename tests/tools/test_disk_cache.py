@@ -1,0 +1,89 @@
+"""chartkit.tools.disk_cache: built once, read back by the next process, never stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chartkit.tools.disk_cache import DiskCache, digest, files_digest
+
+
+class Builds:
+    """A build function that counts its calls."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+        self.calls = 0
+
+    def __call__(self) -> object:
+        self.calls += 1
+        return self.value
+
+
+def test_an_entry_is_built_once_and_read_back_by_another_cache(tmp_path: Path) -> None:
+    build = Builds({"kinds": ["Pod", "Service"]})
+    assert DiskCache(tmp_path).json("index", "k1", build) == {"kinds": ["Pod", "Service"]}
+    assert DiskCache(tmp_path).json("index", "k1", build) == {"kinds": ["Pod", "Service"]}
+    assert build.calls == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["index-k1.json"]
+
+
+def test_a_new_key_builds_again_and_removes_the_older_entry(tmp_path: Path) -> None:
+    old, new = digest(["a"]), digest(["b"])
+    DiskCache(tmp_path).json("index", old, Builds(1))
+    DiskCache(tmp_path).json("other", old, Builds(2))
+    build = Builds(3)
+    assert DiskCache(tmp_path).json("index", new, build) == 3
+    assert build.calls == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"index-{new}.json", f"other-{old}.json"]
+
+
+@pytest.mark.parametrize("damage", ["{not json", '{"other": 1}', ""])
+def test_a_damaged_entry_is_built_again(tmp_path: Path, damage: str) -> None:
+    key = digest(["x"])
+    DiskCache(tmp_path).json("index", key, Builds([1]))
+    (tmp_path / f"index-{key}.json").write_text(damage)
+    build = Builds([2])
+    assert DiskCache(tmp_path).json("index", key, build) == [2]
+    assert build.calls == 1
+    assert DiskCache(tmp_path).json("index", key, Builds([3])) == [2]
+
+
+def test_a_directory_that_cannot_be_written_only_costs_speed(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    cache = DiskCache(blocked / "cache")
+    build = Builds("v")
+    assert cache.json("index", "k", build) == "v"
+    assert cache.json("index", "k", build) == "v"  # kept in memory
+    assert build.calls == 1
+
+
+def test_a_value_that_is_not_json_stays_in_memory(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path)
+    assert cache.json("index", "k", Builds({1, 2})) == {1, 2}
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_a_directory_entries_live_in_memory() -> None:
+    cache = DiskCache(None)
+    build = Builds("v")
+    cache.json("index", "k", build)
+    cache.json("index", "k", build)
+    assert build.calls == 1
+    assert cache.read("index", "other") is None
+    cache.write("index", "other", [1])
+    assert cache.read("index", "other") == [1]
+
+
+def test_digests_change_with_any_part(tmp_path: Path) -> None:
+    assert digest(["ab", "c"]) != digest(["a", "bc"])
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("x")
+    second.write_text("y")
+    before = files_digest([first, second])
+    assert files_digest([first, second]) == before
+    second.write_text("z")
+    assert files_digest([first, second]) != before
+    assert len(before) == 24
