@@ -1,4 +1,9 @@
-"""The chartkit command line on a small copy of the repository."""
+"""The chartkit command line on a small copy of the repository.
+
+Most tests run the command line in this process (chartkit.cli.main with captured output);
+a few run `python -m chartkit.cli` for what only a real process shows: exit codes,
+streams and what a command imports.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,14 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
-from chartkit.cli.main import build_parser
+from chartkit.cli.main import build_parser, main
 from chartkit.releases.inventory import find_root
 
 ROOT = find_root()
@@ -26,6 +33,9 @@ def make_repo(tmp_path: Path, values: dict) -> Path:
     for overlay in (ROOT / "values" / "env").glob("*.yaml"):
         shutil.copy(overlay, repo / "values" / "env" / overlay.name)
     (repo / ".tools").symlink_to(ROOT / ".tools")
+    # the disk cache is keyed by content: the copy may share the repository's
+    (ROOT / ".cache").mkdir(exist_ok=True)
+    (repo / ".cache").symlink_to(ROOT / ".cache")
     (repo / "values" / "team.yaml").write_text(yaml.safe_dump(values))
     inventory = {
         "releases": [
@@ -41,7 +51,33 @@ def make_repo(tmp_path: Path, values: dict) -> Path:
     return repo
 
 
-def chartkit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Chartkit = Callable[..., Result]
+
+
+@pytest.fixture
+def chartkit(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Chartkit:
+    """chartkit(repo, *args): the command line run in this process, from repo."""
+
+    def run(repo: Path, *args: str) -> Result:
+        monkeypatch.chdir(repo)
+        try:
+            code = main(list(args))
+        except SystemExit as exit:
+            code = int(exit.code or 0)
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+def chartkit_process(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     return subprocess.run(
         [sys.executable, "-m", "chartkit.cli", *args],
@@ -56,7 +92,7 @@ def chartkit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 GOOD_VALUES = yaml.safe_load((ROOT / "values" / "univprepai.yaml").read_text())
 
 
-def test_render_writes_manifests_and_a_table(tmp_path: Path) -> None:
+def test_render_writes_manifests_and_a_table(tmp_path: Path, chartkit: Chartkit) -> None:
     repo = make_repo(tmp_path, GOOD_VALUES)
     result = chartkit(repo, "render")
     assert result.returncode == 0, result.stderr
@@ -81,7 +117,7 @@ def test_render_writes_manifests_and_a_table(tmp_path: Path) -> None:
     ids=["unknown-key", "wrong-type-port", "wrong-type-replicas"],
 )
 def test_bad_values_fail_render_and_lint_naming_file_and_field(
-    tmp_path: Path, change: dict, field: str, words: str
+    tmp_path: Path, chartkit: Chartkit, change: dict, field: str, words: str
 ) -> None:
     repo = make_repo(tmp_path, {**GOOD_VALUES, **change})
     render = chartkit(repo, "render")
@@ -100,11 +136,92 @@ def test_a_malformed_inventory_entry_is_named(tmp_path: Path) -> None:
             {"releases": [{"name": "team-api", "namespace": "Team_NS", "chart": "./charts/api"}]}
         )
     )
-    result = chartkit(repo, "render")
+    result = chartkit_process(repo, "render")
     assert result.returncode == 2
     assert "releases[0] (team-api)" in result.stderr and "namespace" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
 
 
 def test_the_commands_in_the_order_help_lists_them() -> None:
     usage = build_parser().format_usage()
     assert "{render,lint,docs,capacity,plan,verify,changed}" in usage
+
+
+def summaries(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if " release(s) rendered to " in line]
+
+
+def test_all_overlays_render_in_one_run_one_block_each(tmp_path: Path, chartkit: Chartkit) -> None:
+    repo = make_repo(tmp_path, GOOD_VALUES)
+    result = chartkit(repo, "render", "--all-overlays")
+    assert result.returncode == 0, result.stderr
+    overlays = sorted(p.stem for p in (repo / "values" / "env").glob("*.yaml"))
+    wanted = ["build/manifests/", *(f"build/manifests/{o}/" for o in overlays)]
+    assert [line.split(" rendered to ")[1].split()[0] for line in summaries(result.stdout)] == (
+        wanted
+    )
+    rows = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("team-api")]
+    assert rows == ["team-api"] * (1 + len(overlays))
+    for overlay in overlays:
+        assert (repo / "build/manifests" / overlay / "team-api.yaml").is_file()
+    assert result.stdout.count("release  ") == 1 + len(overlays)  # one table per block
+
+
+def test_repeated_overlays_render_only_those(tmp_path: Path, chartkit: Chartkit) -> None:
+    repo = make_repo(tmp_path, GOOD_VALUES)
+    result = chartkit(repo, "render", "--overlay", "prod", "--overlay", "dev", "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    assert [line.split(" rendered to ")[1].split()[0] for line in summaries(result.stdout)] == [
+        "build/manifests/prod/",
+        "build/manifests/dev/",
+    ]
+    assert "team-api +prod" in result.stdout and "team-api +dev" in result.stdout
+    assert not (repo / "build/manifests/team-api.yaml").exists()
+
+
+def test_an_unknown_overlay_is_refused_with_the_known_ones(
+    tmp_path: Path, chartkit: Chartkit
+) -> None:
+    repo = make_repo(tmp_path, GOOD_VALUES)
+    result = chartkit(repo, "render", "--overlay", "dev", "--overlay", "staging")
+    assert result.returncode == 2
+    assert "no overlay named 'staging'" in result.stderr and "dev" in result.stderr
+
+
+def test_a_failing_overlay_fails_the_run_and_names_itself(
+    tmp_path: Path, chartkit: Chartkit
+) -> None:
+    repo = make_repo(tmp_path, GOOD_VALUES)
+    (repo / "values" / "env" / "prod.yaml").write_text("replicaCount: many\n")
+    result = chartkit(repo, "render", "--all-overlays")
+    assert result.returncode == 1
+    assert "team-api +prod (helm " in result.stderr
+    assert "values/env/prod.yaml: replicaCount:" in result.stderr
+    assert [line.split(": ")[-1] for line in summaries(result.stdout)][-1] == "0 ok, 1 failed"
+    assert summaries(result.stdout)[0].endswith("1 ok, 0 failed")
+
+
+def test_render_imports_only_what_rendering_needs(tmp_path: Path) -> None:
+    """A valid release never needs jsonschema (jsonschema-rs says it is valid), nor the
+    modules of the other commands."""
+    repo = make_repo(tmp_path, GOOD_VALUES)
+    code = (
+        "import sys; from chartkit.cli.main import main; code = main(['render']); "
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr); sys.exit(code)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    modules = set(result.stderr.split())
+    assert "chartkit.cli.render_command" in modules and "jsonschema_rs" in modules
+    unwanted = {
+        "jsonschema",
+        "kubernetes_validate",
+        "subprocess_tee",
+        "chartkit.cli.capacity_command",
+        "chartkit.cli.verify_command",
+        "chartkit.tools.readme_generator",
+    }
+    assert modules & unwanted == set()

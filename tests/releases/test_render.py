@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -262,3 +263,49 @@ def test_renderer_with_real_helm_renders_each_request_once(
     assert small.get("ConfigMap", "demo")["data"] == {"size": "small"}
     assert large.get("ConfigMap", "demo")["data"] == {"size": "large"}
     assert rendered == [(default, "demo"), (default, "demo")]
+
+
+# -- the pool of helm processes -----------------------------------------------------------------
+
+# A fake helm that takes its time and logs when each render starts and ends.
+SLOW_HELM = """\
+#!/bin/sh
+here=$(dirname "$0")
+echo "start $2 $(date +%s%N)" >> "$here/../log"
+sleep 0.3
+echo "end $2 $(date +%s%N)" >> "$here/../log"
+printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: %s\\n' "$2"
+"""
+
+
+def most_at_once(log: Path) -> int:
+    """The largest number of renders running at the same time, from the log."""
+    events = sorted(
+        (int(stamp), 1 if what == "start" else -1)
+        for what, _, stamp in (line.split() for line in log.read_text().splitlines())
+    )
+    running = peak = 0
+    for _, change in events:
+        running += change
+        peak = max(peak, running)
+    return peak
+
+
+def test_prefetch_renders_in_parallel_and_returns_in_the_callers_order(root: Path) -> None:
+    write(root / ".tools/helm/0.0.1/helm", SLOW_HELM, 0o755)
+    releases = [
+        Release(name=f"web-{i}", namespace="shop", chart=(root / "charts/web").resolve(), values=())
+        for i in range(4)
+    ]
+    renderer = Renderer(root, workers=2)
+    renderer.prefetch((release, None, None) for release in releases)
+    names = [renderer.render_release(release).names("ConfigMap") for release in releases]
+    assert names == [[f"web-{i}"] for i in range(4)]
+    assert most_at_once(root / ".tools/helm/log") == 2
+    assert len((root / ".tools/helm/log").read_text().splitlines()) == 8  # each render once
+    assert all(renderer.rendered(release) for release in releases)
+
+
+def test_workers_default_to_the_cores_this_process_may_use(root: Path) -> None:
+    assert Renderer(root).workers == len(os.sched_getaffinity(0))
+    assert Renderer(root, workers=1).workers == 1
