@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from chartkit.cli import capacity_command
 from chartkit.cli.main import build_parser
 from chartkit.releases.inventory import find_root
 from chartkit.sizing.amount import Amount
@@ -18,6 +19,13 @@ from chartkit.sizing.quantity import cpu_millis, memory_bytes
 
 ROOT = find_root()
 PROFILES = load_profiles(ROOT)
+
+
+@pytest.fixture(autouse=True)
+def commands_share_the_session_renderer(monkeypatch: pytest.MonkeyPatch, renderer) -> None:
+    """`chartkit capacity` renders through the session's renderer, so a release every
+    test renders is rendered once."""
+    monkeypatch.setattr(capacity_command, "Renderer", lambda root, **options: renderer)
 
 
 def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from chartkit.cli import plan_command
 from chartkit.cli.main import build_parser
 from chartkit.cli.plan_text import format_plan
 from chartkit.releases.inventory import find_root
@@ -27,6 +28,13 @@ CHART_VALUES = yaml.safe_load((ROOT / "charts" / "ecp-tenant" / "values.yaml").r
 CATALOG = CHART_VALUES["catalog"]
 PRICING = CHART_VALUES["pricing"]
 TENANTS = ["values/tenants/ai-call-center-prod.yaml", "values/tenants/global-call-center.yaml"]
+
+
+@pytest.fixture(autouse=True)
+def commands_share_the_session_renderer(monkeypatch: pytest.MonkeyPatch, renderer) -> None:
+    """`chartkit plan` renders through the session's renderer, so a release every
+    test renders is rendered once."""
+    monkeypatch.setattr(plan_command, "Renderer", lambda root, **options: renderer)
 
 
 def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:

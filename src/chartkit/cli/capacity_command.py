@@ -63,6 +63,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
     renderer = Renderer(root)
     if args.namespace:
         wanted = set(args.namespace)
+        renderer.prefetch((release, overlay, args.helm) for release in releases)
         releases = [r for r in releases if runs_in(renderer, r, overlay, args.helm, wanted)]
         if not releases:
             print(

@@ -118,6 +118,7 @@ def build_report(
     all_entries: list[WorkloadEntry] = []
     pods: list[PodRequest] = []
     errors: dict[str, str] = {}
+    renderer.prefetch((release, overlay, helm_version) for release in releases)
     for release in releases:
         try:
             manifest = renderer.render_release(release, overlay, helm_version)
