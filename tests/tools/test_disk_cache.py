@@ -87,3 +87,26 @@ def test_digests_change_with_any_part(tmp_path: Path) -> None:
     second.write_text("z")
     assert files_digest([first, second]) != before
     assert len(before) == 24
+
+
+def test_a_cache_reads_unchanged_files_once_for_their_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "crd.yaml"
+    path.write_text("kind: A\n")
+    cache = DiskCache(None)
+    first = cache.files_digest([path])
+    assert first == files_digest([path])
+    reads: list[Path] = []
+    original = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        reads.append(self)
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    assert cache.files_digest([path]) == first
+    assert reads == []
+    path.write_text("kind: Bigger\n")
+    assert cache.files_digest([path]) != first
+    assert reads == [path]

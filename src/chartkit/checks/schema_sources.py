@@ -72,7 +72,7 @@ class SchemaSources:
     def _crds(self) -> dict[tuple[str, str], Schema]:
         """(apiVersion, kind) -> strict JSON Schema, for every served CRD version."""
         if self._crd_strict is None:
-            catalog_key = crd_catalog_key(self.crd_dir)
+            catalog_key = crd_catalog_key(self.crd_dir, self.disk_cache)
             key = digest([catalog_key, Path(crd_schema.__file__).read_bytes()])
             entries = self.disk_cache.json(
                 "crd-schemas", key, lambda: self._strict_entries(catalog_key)

@@ -46,18 +46,19 @@ def served_versions(crd: dict[str, Any]) -> list[dict[str, Any]]:
     return [v for v in crd["spec"]["versions"] if v.get("served", True)]
 
 
-def crd_catalog_key(crd_dir: Path) -> str:
+def crd_catalog_key(crd_dir: Path, cache: DiskCache | None = None) -> str:
     """A digest of what the catalog is derived from: the CRD files, PyYAML, this module.
     What is derived from the catalog can be cached under it."""
     files = _crd_files(crd_dir)
-    return digest([files_digest(files), yaml.__version__, Path(__file__).read_bytes()])
+    contents = cache.files_digest(files) if cache else files_digest(files)
+    return digest([contents, yaml.__version__, Path(__file__).read_bytes()])
 
 
 def crd_catalog(
     crd_dir: Path, cache: DiskCache | None = None, key: str | None = None
 ) -> tuple[ServedVersion, ...]:
     """Every served version of every CRD in the directory, in file order."""
-    key = key or crd_catalog_key(crd_dir)
+    key = key or crd_catalog_key(crd_dir, cache)
     entries = (cache or DiskCache(None)).json("crds", key, lambda: _catalog_entries(crd_dir))
     return tuple(ServedVersion(**entry) for entry in entries)
 

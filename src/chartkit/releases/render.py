@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chartkit.releases.crds import crd_catalog
+from chartkit.releases.crds import crd_catalog, crd_catalog_key
 from chartkit.releases.inventory import Inventory, Overlay, Release
 from chartkit.releases.manifest import Manifest
 from chartkit.tools.disk_cache import DiskCache
@@ -39,12 +39,19 @@ class RenderRequest:
 
 
 def crd_api_versions(crd_dir: Path, cache: DiskCache | None = None) -> tuple[str, ...]:
-    """API versions ("group/version" and "group/version/Kind") the CRDs in crd_dir serve."""
-    found: set[str] = set()
-    for served in crd_catalog(crd_dir, cache):
-        found.add(served.api_version)
-        found.add(f"{served.api_version}/{served.kind}")
-    return tuple(sorted(found))
+    """API versions ("group/version" and "group/version/Kind") the CRDs in crd_dir serve
+    (an entry of its own in the disk cache: every render needs them before helm starts)."""
+    cache = cache or DiskCache(None)
+    key = crd_catalog_key(crd_dir, cache)
+
+    def build() -> list[str]:
+        found: set[str] = set()
+        for served in crd_catalog(crd_dir, cache, key):
+            found.add(served.api_version)
+            found.add(f"{served.api_version}/{served.kind}")
+        return sorted(found)
+
+    return tuple(cache.json("crd-api-versions", key, build))
 
 
 def default_workers() -> int:

@@ -49,6 +49,7 @@ class DiskCache:
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
         self._memory: dict[tuple[str, str], Any] = {}
+        self._file_digests: dict[tuple[Any, ...], str] = {}
 
     @classmethod
     def of_repository(cls, root: Path) -> DiskCache:
@@ -61,6 +62,15 @@ class DiskCache:
             value = build()
             self.write(name, key, value)
         return value
+
+    def files_digest(self, paths: Iterable[Path]) -> str:
+        """files_digest(paths), read once per cache while the files stay as they are (same
+        size and modification time): one run asks for the same key in several places."""
+        paths = list(paths)
+        stats = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths)
+        if stats not in self._file_digests:
+            self._file_digests[stats] = files_digest(paths)
+        return self._file_digests[stats]
 
     def read(self, name: str, key: str) -> Any:
         """The entry's value; None when there is none (or it is damaged)."""
