@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from chartkit.monitoring.analysis import analysis_queries, analysis_step_args, resolve_args
 from chartkit.monitoring.rule_tests import run_rule_tests
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, pod_template_metadata
 from chartkit.releases.values import load_values
+from chartkit.tools import yaml_io
 from chartkit.tools.promtool import Promtool
 
 ROOT = find_root()
@@ -42,7 +42,7 @@ DEFAULT_THRESHOLDS = {"p95-latency": 0.30, "error-rate": 0.02}
 
 
 def scenarios() -> list[dict[str, Any]]:
-    return yaml.safe_load(SCENARIOS.read_text())["tests"]
+    return yaml_io.load(SCENARIOS.read_text())["tests"]
 
 
 # -- Argo Rollouts' condition language, for the shapes the charts write ------------------------

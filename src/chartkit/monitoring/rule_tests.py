@@ -9,9 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chartkit.monitoring.rules import alert_rules_of
+from chartkit.tools import yaml_io
 from chartkit.tools.promtool import Promtool, PromtoolResult, write_yaml
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_.:-]+)\}")
@@ -88,7 +87,7 @@ def run_rule_tests(
     test reads itself) are removed from each test group, exp_annotations left out are filled
     from the rendered rules, and `rule_files` points at the rule file written next to it.
     """
-    document = yaml.safe_load(test_template.read_text())
+    document = yaml_io.load(test_template.read_text())
     drop_inapplicable_cases(document, placeholders)
     document = fill_placeholders(document, placeholders)
     for group in document.get("tests") or []:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
+from chartkit.tools import yaml_io
 
 
 def merge_values(*documents: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -47,8 +47,8 @@ def load_values(
 ) -> dict[str, Any]:
     """The values a chart renders with: its values.yaml, each file in order, then
     set_values (helm --set style dotted keys)."""
-    documents = [yaml.safe_load((root / "charts" / chart / "values.yaml").read_text())]
-    documents += [yaml.safe_load((root / f).read_text()) for f in values_files]
+    documents = [yaml_io.load((root / "charts" / chart / "values.yaml").read_text())]
+    documents += [yaml_io.load((root / f).read_text()) for f in values_files]
     return merge_values(*documents, nest(set_values or {}))
 
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from chartkit.tools import yaml_io
 from chartkit.tools.toolbox import ToolMissingError
 
 
@@ -131,5 +130,5 @@ class Promtool:
 
 
 def write_yaml(path: Path, data: Any) -> Path:
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000))
+    path.write_text(yaml_io.dump(data, sort_keys=False, allow_unicode=True, width=1000))
     return path
