@@ -225,3 +225,12 @@ def test_render_imports_only_what_rendering_needs(tmp_path: Path) -> None:
         "chartkit.tools.readme_generator",
     }
     assert modules & unwanted == set()
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_jobs_must_be_a_whole_number_of_one_or_more(
+    tmp_path: Path, chartkit: Chartkit, jobs: str
+) -> None:
+    result = chartkit(make_repo(tmp_path, GOOD_VALUES), "render", "--jobs", jobs)
+    assert result.returncode == 2
+    assert f"argument --jobs: '{jobs}' is not a whole number of 1 or more" in result.stderr

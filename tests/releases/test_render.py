@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import Any
 
@@ -309,3 +310,19 @@ def test_prefetch_renders_in_parallel_and_returns_in_the_callers_order(root: Pat
 def test_workers_default_to_the_cores_this_process_may_use(root: Path) -> None:
     assert Renderer(root).workers == len(os.sched_getaffinity(0))
     assert Renderer(root, workers=1).workers == 1
+
+
+def test_close_drops_the_renders_not_started(root: Path) -> None:
+    write(root / ".tools/helm/0.0.1/helm", SLOW_HELM, 0o755)
+    releases = [
+        Release(name=f"web-{i}", namespace="shop", chart=(root / "charts/web").resolve(), values=())
+        for i in range(4)
+    ]
+    renderer = Renderer(root, workers=1)
+    renderer.prefetch((release, None, None) for release in releases)
+    renderer.close()
+    log = root / ".tools/helm/log"
+    started = log.read_text().count("start") if log.exists() else 0
+    assert started <= 1
+    with pytest.raises(CancelledError):
+        renderer.render_release(releases[-1])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chartkit.releases.inventory import Inventory, Overlay, load
-from chartkit.releases.render import Renderer
+from chartkit.releases.render import ReleaseRender, Renderer
 from chartkit.tools import yaml_io
 
 if TYPE_CHECKING:
@@ -37,7 +37,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--helm", help="helm version to render with (default: the pinned one)")
     parser.add_argument("--out", default="build/manifests", help="output directory")
-    parser.add_argument("--jobs", type=int, help="helm processes at once (default: one per core)")
+    parser.add_argument(
+        "--jobs", type=positive_int, help="helm processes at once (default: one per core)"
+    )
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
 
 
 def write_manifest(report: ReleaseReport, out_dir: Path) -> Path:
@@ -88,27 +96,37 @@ def run(args: argparse.Namespace, root: Path) -> int:
     inventory = load(root)
     overlays = chosen_overlays(args, inventory)
     releases = inventory.select(args.releases)
-    renders = [(release, overlay, args.helm) for overlay in overlays for release in releases]
+    blocks = [[(release, overlay, args.helm) for release in releases] for overlay in overlays]
     renderer = Renderer(root, workers=args.jobs)
-    renderer.prefetch(renders)
+    renderer.prefetch(render for block in blocks for render in block)
+    try:
+        return check_and_report(root / args.out, renderer, blocks, started)
+    finally:
+        renderer.close()  # after an error, the renders not started yet are dropped
+
+
+def check_and_report(
+    out_dir: Path, renderer: Renderer, blocks: list[list[ReleaseRender]], started: float
+) -> int:
+    """Check the renders in order: write the manifests and print one block per overlay."""
     # helm is running: load the checks meanwhile
     from chartkit.checks.release import ReleaseChecker
 
     checker = ReleaseChecker(renderer)
-    reports = checker.check_all(renders)
-    out_dir = root / args.out
+    reports = checker.check_all(render for block in blocks for render in block)
     failed = 0
-    for index, overlay in enumerate(overlays):
+    for index, block in enumerate(blocks):
         if index:
             print()
-        block = [next(reports) for _ in releases]
-        for report in block:
+        checked = [next(reports) for _ in block]
+        for report in checked:
             if report.manifest is not None:
                 write_manifest(report, out_dir)
+        overlay = block[0][1] if block else None
         where = out_dir / overlay.name if overlay else out_dir
-        if where.is_relative_to(root):
-            where = where.relative_to(root)
+        if where.is_relative_to(renderer.root):
+            where = where.relative_to(renderer.root)
         kube_versions = checker.validator.kube_versions
-        print_block(block, where, kube_versions, time.monotonic() - started)
-        failed += sum(not r.ok for r in block)
+        print_block(checked, where, kube_versions, time.monotonic() - started)
+        failed += sum(not r.ok for r in checked)
     return 1 if failed else 0

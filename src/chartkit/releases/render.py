@@ -146,6 +146,13 @@ class Renderer:
         for release, overlay, helm_version in renders:
             self._future(self._release_request(release, overlay, helm_version))
 
+    def close(self) -> None:
+        """Stop the pool: renders not started are dropped, running ones finish."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+
     def rendered(
         self, release: Release, overlay: Overlay | None = None, helm_version: str | None = None
     ) -> bool:
