@@ -234,3 +234,28 @@ def test_jobs_must_be_a_whole_number_of_one_or_more(
     result = chartkit(make_repo(tmp_path, GOOD_VALUES), "render", "--jobs", jobs)
     assert result.returncode == 2
     assert f"argument --jobs: '{jobs}' is not a whole number of 1 or more" in result.stderr
+
+
+def test_the_program_flushes_both_streams_and_exits_1_on_problems(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {**GOOD_VALUES, "replicaCount": "two"})
+    result = chartkit_process(repo, "render")
+    assert result.returncode == 1
+    assert result.stdout.rstrip().endswith("0 ok, 1 failed")
+    assert "team-api (helm " in result.stderr and "values/team.yaml: replicaCount:" in result.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_program_without_a_traceback(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, GOOD_VALUES)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chartkit.cli", "render", "--all-overlays"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # like `| head -0`
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr

@@ -12,16 +12,22 @@ with Python's re, jsonschema-rs with an ECMA-262 engine (no inline flags such as
 `$` only at the very end). So every `pattern` keyword is handed to jsonschema-rs as a
 keyword of our own that matches with Python's re.search, as jsonschema does.
 (patternProperties keys stay with jsonschema-rs: the charts' are plain ASCII classes.)
+
+The schemas jsonschema-rs gets also leave out what validates nothing (descriptions, the
+x-kubernetes-* annotations): the core definitions shrink to a fifth, and are kept so in
+the disk cache, keyed by the definitions file's contents and this module's code.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 
-from chartkit.checks.schema_sources import DEFINITIONS_URI, SchemaSources
+from chartkit.checks.schema_sources import DEFINITIONS_URI, SchemaSources, core_schema_dir
+from chartkit.tools.disk_cache import digest
 
 OBJECT_META = f"{DEFINITIONS_URI}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 POD_TEMPLATE_SPEC = f"{DEFINITIONS_URI}#/$defs/io.k8s.api.core.v1.PodTemplateSpec"
@@ -35,6 +41,7 @@ EMBEDDED_POD_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
 PYTHON_PATTERN = "x-chartkit-python-pattern"
 # Keywords whose value is data, not a schema: never rewritten.
 _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "example", "required"})
+_ANNOTATION = "x-kubernetes-"
 # Keywords whose value maps names to schemas.
 _SCHEMA_MAPS = frozenset(
     {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
@@ -58,22 +65,25 @@ class PythonPattern:
             raise ValueError("does not match")
 
 
-def python_patterns(node: Any) -> Any:
-    """A copy of a schema with each `pattern` keyword renamed to PYTHON_PATTERN."""
+def fast_schema(node: Any) -> Any:
+    """A copy of a schema for jsonschema-rs: each `pattern` keyword renamed to
+    PYTHON_PATTERN, descriptions and x-kubernetes-* annotations left out."""
     if isinstance(node, list):
-        return [python_patterns(item) for item in node]
+        return [fast_schema(item) for item in node]
     if not isinstance(node, dict):
         return node
     converted: dict[str, Any] = {}
     for key, value in node.items():
         if key == "pattern" and isinstance(value, str):
             converted[PYTHON_PATTERN] = value
+        elif (key == "description" and isinstance(value, str)) or key.startswith(_ANNOTATION):
+            continue
         elif key in _DATA_KEYWORDS:
             converted[key] = value
         elif key in _SCHEMA_MAPS and isinstance(value, dict):
-            converted[key] = {name: python_patterns(child) for name, child in value.items()}
+            converted[key] = {name: fast_schema(child) for name, child in value.items()}
         else:
-            converted[key] = python_patterns(value)
+            converted[key] = fast_schema(value)
     return converted
 
 
@@ -84,7 +94,7 @@ def compile_fast(schema: dict[str, Any], registry: Any = None) -> Any:
     cls = cls or jsonschema_rs.Draft202012Validator
     try:
         return cls(
-            python_patterns(schema),
+            fast_schema(schema),
             registry=registry,
             validate_formats=False,
             keywords={PYTHON_PATTERN: PythonPattern},
@@ -115,7 +125,14 @@ class FastSchemas:
     def registry(self, kube_version: str) -> Any:
         """The core definitions of one Kubernetes minor, which every core schema refers to."""
         if kube_version not in self._registries:
-            definitions = self.sources.definitions(kube_version)
+            cache = self.sources.disk_cache
+            path = core_schema_dir(kube_version) / "_definitions.json"
+            key = digest([cache.files_digest([path]), Path(__file__).read_bytes()])
+            definitions = cache.json(
+                f"k8s-{kube_version}-definitions",
+                key,
+                lambda: fast_schema(self.sources.definitions(kube_version)),
+            )
             self._registries[kube_version] = jsonschema_rs.Registry(
                 [(DEFINITIONS_URI, definitions)]
             )

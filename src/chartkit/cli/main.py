@@ -8,7 +8,9 @@ the other commands bring in libraries the one at hand never uses).
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -55,7 +57,41 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run one command: `argv` from a caller in this process (tests), or None for the
+    program itself (the `chartkit` script, `python -m chartkit.cli`).
+
+    As the program, a run is short and ends the process: the cyclic garbage collector is
+    off (reference counting frees memory as usual; the collector would only scan the parsed
+    schemas and manifests over and over), and the process exits without freeing each
+    object one by one once the output is flushed.
+    """
+    if argv is not None:
+        return run(argv)
+    gc.disable()
+    try:
+        code = run(sys.argv[1:])
+    except SystemExit as exit:  # argparse: --help, a bad argument
+        code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 2)
+        if exit.code is not None and not isinstance(exit.code, int):
+            print(exit.code, file=sys.stderr)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # `chartkit render | head`: the reader has gone
+        code = code or 1
+    os._exit(code)
+
+
+def run(argv: Sequence[str]) -> int:
+    try:
+        return dispatch(argv)
+    except BrokenPipeError:  # `chartkit render | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def dispatch(argv: Sequence[str]) -> int:
+    argv = list(argv)
     names = {name for name, _, _ in COMMANDS}
     command = next((word for word in argv[:1] if word in names), "")
     args = build_parser(command).parse_args(argv)
