@@ -13,6 +13,7 @@ import pytest
 from chartkit.releases.inventory import Inventory, Overlay, Release
 from chartkit.releases.manifest import Manifest
 from chartkit.releases.render import Renderer, crd_api_versions, render_inventory
+from chartkit.tools.disk_cache import DiskCache
 from chartkit.tools.helm import Helm, HelmError
 from chartkit.tools.toolbox import Toolbox
 
@@ -86,7 +87,7 @@ def calls(root: Path) -> list[str]:
 
 
 def test_crd_api_versions_of_the_pinned_crds(repo_root: Path) -> None:
-    found = crd_api_versions(repo_root / "ci" / "crds")
+    found = crd_api_versions(repo_root / "ci" / "crds", DiskCache.of_repository(repo_root))
     assert found == tuple(sorted(set(found)))
     assert {
         "argoproj.io/v1alpha1",
