@@ -13,6 +13,7 @@ from chartkit.checks.values_files import ValuesChecker, ValuesProblem
 from chartkit.releases.inventory import Overlay, Release
 from chartkit.releases.manifest import Manifest
 from chartkit.releases.render import ReleaseRender, Renderer
+from chartkit.tools.disk_cache import digest
 from chartkit.tools.helm import HelmError
 
 
@@ -55,6 +56,20 @@ class ReleaseReport:
         return files
 
 
+# The disk cache entry of the kinds each chart rendered (a hint: a wrong one costs time only).
+_CHART_KINDS = "chart-kinds"
+_CHART_KINDS_KEY = digest(["chart name -> [apiVersion, kind]"])
+
+
+def _kinds(manifest: Manifest | None) -> set[tuple[str, str]]:
+    objects = manifest.objects if manifest is not None else ()
+    return {
+        (o["apiVersion"], o["kind"])
+        for o in objects
+        if isinstance(o.get("apiVersion"), str) and isinstance(o.get("kind"), str)
+    }
+
+
 class ReleaseChecker:
     """Checks releases; schemas and renders are shared across every check it makes."""
 
@@ -65,17 +80,36 @@ class ReleaseChecker:
             renderer.toolbox.pins["validate_kubernetes"], root / "ci" / "crds", renderer.disk_cache
         )
         self.values_checker = ValuesChecker(root)
-        self._warm_up = self.validator.warm_up()
+        self._warm_up = self.validator.warm_up(())
 
     def check_all(self, renders: Iterable[ReleaseRender]) -> Iterator[ReleaseReport]:
-        """Check each release in turn, in order, while helm renders the next ones."""
+        """Check each release in turn, in order, while helm renders the next ones; while
+        waiting, compile the validators of the kinds each chart rendered last time."""
         renders = list(renders)
         self.renderer.prefetch(renders)
+        remembered = self._remembered_kinds()
+        charts = [release.chart_name for release, _, _ in renders]
+        expected = dict.fromkeys(k for chart in charts for k in remembered.get(chart, ()))
+        self._warm_up = self.validator.warm_up(expected)
+        seen: dict[str, set[tuple[str, str]]] = {}
         for index, (release, overlay, helm_version) in enumerate(renders, 1):
             report = self.check(release, overlay, helm_version)
+            seen.setdefault(release.chart_name, set()).update(_kinds(report.manifest))
             if index == len(renders):
-                self.validator.remember_kinds()
+                self._remember_kinds(remembered, seen)
             yield report
+
+    def _remembered_kinds(self) -> dict[str, list[tuple[str, str]]]:
+        """chart name -> the (apiVersion, kind)s it rendered last time (the disk cache)."""
+        entry = self.renderer.disk_cache.read(_CHART_KINDS, _CHART_KINDS_KEY) or {}
+        return {chart: [(str(a), str(k)) for a, k in kinds] for chart, kinds in entry.items()}
+
+    def _remember_kinds(
+        self, remembered: dict[str, list[tuple[str, str]]], seen: dict[str, set[tuple[str, str]]]
+    ) -> None:
+        updated = {**remembered, **{chart: sorted(kinds) for chart, kinds in seen.items()}}
+        if updated != remembered:
+            self.renderer.disk_cache.write(_CHART_KINDS, _CHART_KINDS_KEY, updated)
 
     def check(
         self, release: Release, overlay: Overlay | None = None, helm_version: str | None = None

@@ -14,7 +14,7 @@ per process is enough), and only when an object of its kind needs it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -28,7 +28,7 @@ from chartkit.checks.schema_fast import (
 )
 from chartkit.checks.schema_sources import SchemaSources, core_schema_dir
 from chartkit.releases.manifest import Object, describe
-from chartkit.tools.disk_cache import DiskCache, digest
+from chartkit.tools.disk_cache import DiskCache
 
 if TYPE_CHECKING:
     import jsonschema
@@ -68,37 +68,19 @@ class SchemaValidator:
 
     # -- getting ready while helm renders ---------------------------------------------------
 
-    def warm_up(self) -> Iterator[str]:
+    def warm_up(self, kinds: Iterable[tuple[str, str]]) -> Iterator[str]:
         """Steps that make the first validations faster, a few milliseconds each, to run
         while waiting for helm: the core definitions of each version, then the validators
-        of the kinds this repository's releases rendered before (see remember_kinds)."""
+        of these (apiVersion, kind)s."""
         try:
             for kube_version in self.kube_versions:
                 self.fast.registry(kube_version)
                 yield f"definitions {kube_version}"
-            for api_version, kind in self._remembered_kinds():
+            for api_version, kind in kinds:
                 self.fast.prepare(api_version, kind)
                 yield f"{api_version} {kind}"
         except ValueError:
             return  # an unknown version: validate() says so
-
-    def remember_kinds(self) -> None:
-        """Keep the kinds validated so far (in the disk cache) for the next warm_up."""
-        kinds = sorted(set(self._remembered_kinds()) | self.fast.kinds())
-        if kinds != self._remembered_kinds():
-            self._disk_cache.write("schema-kinds", self._kinds_key, kinds)
-
-    def _remembered_kinds(self) -> list[tuple[str, str]]:
-        remembered = self._disk_cache.read("schema-kinds", self._kinds_key) or []
-        return [(str(api), str(kind)) for api, kind in remembered]
-
-    @property
-    def _disk_cache(self) -> DiskCache:
-        return self.sources.disk_cache
-
-    @property
-    def _kinds_key(self) -> str:
-        return digest(self.kube_versions)
 
     # -- jsonschema, for the errors of an object jsonschema-rs refused ----------------------
 
