@@ -293,12 +293,16 @@ def most_at_once(log: Path) -> int:
     return peak
 
 
+def web_releases(root: Path, count: int) -> list[Release]:
+    chart = (root / "charts/web").resolve()
+    return [
+        Release(name=f"web-{i}", namespace="shop", chart=chart, values=()) for i in range(count)
+    ]
+
+
 def test_prefetch_renders_in_parallel_and_returns_in_the_callers_order(root: Path) -> None:
     write(root / ".tools/helm/0.0.1/helm", SLOW_HELM, 0o755)
-    releases = [
-        Release(name=f"web-{i}", namespace="shop", chart=(root / "charts/web").resolve(), values=())
-        for i in range(4)
-    ]
+    releases = web_releases(root, 4)
     renderer = Renderer(root, workers=2)
     renderer.prefetch((release, None, None) for release in releases)
     names = [renderer.render_release(release).names("ConfigMap") for release in releases]
@@ -315,10 +319,7 @@ def test_workers_default_to_the_cores_this_process_may_use(root: Path) -> None:
 
 def test_close_drops_the_renders_not_started(root: Path) -> None:
     write(root / ".tools/helm/0.0.1/helm", SLOW_HELM, 0o755)
-    releases = [
-        Release(name=f"web-{i}", namespace="shop", chart=(root / "charts/web").resolve(), values=())
-        for i in range(4)
-    ]
+    releases = web_releases(root, 4)
     renderer = Renderer(root, workers=1)
     renderer.prefetch((release, None, None) for release in releases)
     renderer.close()
