@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from chartkit import capacity, changes, plan, verify
+from chartkit import capacity, changes, plan, schema_assembly, verify
 from chartkit.check import ReleaseChecker, ReleaseReport
 from chartkit.docs import DocsError, ReadmeGenerator
 from chartkit.helm import HelmError
@@ -111,6 +111,10 @@ def command_docs(args: argparse.Namespace, root: Path) -> int:
     return 1 if stale else 0
 
 
+def command_schema(args: argparse.Namespace, root: Path) -> int:
+    return schema_assembly.run(args, root)
+
+
 def command_capacity(args: argparse.Namespace, root: Path) -> int:
     return capacity.run(args, root)
 
@@ -146,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="regenerate chart READMEs from ## @param comments")
     docs.add_argument("--check", action="store_true", help="fail when a README is stale")
     docs.set_defaults(handler=command_docs)
+
+    schema_parser = sub.add_parser(
+        "schema", help="assemble each chart's values.schema.json from its source and common parts"
+    )
+    schema_assembly.add_arguments(schema_parser)
+    schema_parser.set_defaults(handler=command_schema)
 
     capacity_parser = sub.add_parser(
         "capacity",

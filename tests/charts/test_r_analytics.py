@@ -549,6 +549,6 @@ def test_schema_rejections_name_the_field(refuse, set_values, field):
 
 def test_schema_global_matches_the_common_library(repo_root):
     schema = json.loads((repo_root / "charts/r-analytics/values.schema.json").read_text())
-    common = json.loads((repo_root / "charts/common/global.schema.json").read_text())
+    common = json.loads((repo_root / "charts/common/schemas/global.json").read_text())
     common.pop("$comment", None)
     assert schema["properties"]["global"] == common
