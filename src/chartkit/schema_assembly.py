@@ -244,8 +244,9 @@ class SchemaAssembler:
         return json.dumps(self.assemble(chart), indent=2, ensure_ascii=False) + "\n"
 
     def stale(self, chart: Path) -> bool:
+        text = self.text(chart)
         target = chart / SCHEMA_NAME
-        return not target.exists() or target.read_text() != self.text(chart)
+        return not target.exists() or target.read_text() != text
 
     def write(self, chart: Path) -> Path:
         target = chart / SCHEMA_NAME

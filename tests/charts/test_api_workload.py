@@ -403,7 +403,8 @@ def test_service_account_token_is_not_mounted(render) -> None:
 
 def test_prestop_sleep_must_end_before_the_grace_period(refuse) -> None:
     error = refuse({"preStopSleepSeconds": 30, "terminationGracePeriodSeconds": 30})
-    assert "values error: preStopSleepSeconds: 30 must be below terminationGracePeriodSeconds" in error
+    expected = "values error: preStopSleepSeconds: 30 must be below terminationGracePeriodSeconds"
+    assert expected in error
 
 
 def test_analysis_steps_need_the_analysis_template(refuse, render) -> None:

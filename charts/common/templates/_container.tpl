@@ -177,27 +177,57 @@ Usage: include "common.container.probe" (dict "probe" .Values.probes.readiness "
 {{- if and $p (or (not (hasKey $p "enabled")) $p.enabled) -}}
 {{- $field := .field -}}
 {{- $type := $p.type | default (ternary "exec" (ternary "http" "tcp" (not (empty $p.path))) (not (empty $p.command))) -}}
+{{- $probe := dict -}}
 {{- if eq $type "exec" -}}
 {{- if not $p.command -}}
 {{- include "common.fail" (dict "field" (printf "%s.command" $field) "message" "is required for an exec probe: the command to run, e.g. [\"/bin/sh\", \"-c\", \"test -f /tmp/ready\"]") -}}
-{{- end }}
-exec:
-  command:
-    {{- toYaml $p.command | nindent 4 }}
+{{- end -}}
+{{- $_ := set $probe "exec" (dict "command" $p.command) -}}
 {{- else if has $type (list "http" "tcp") -}}
+{{- $port := include "common.container.probePort" (dict "port" $p.port "field" $field "ports" .ports "container" .container) | fromYaml -}}
+{{- if eq $type "http" -}}
+{{- if not $p.path -}}
+{{- include "common.fail" (dict "field" (printf "%s.path" $field) "message" "is required for an http probe: the path to GET, e.g. /health") -}}
+{{- end -}}
+{{- $get := dict "path" $p.path "port" $port.port -}}
+{{- with $p.scheme -}}
+{{- $_ := set $get "scheme" . -}}
+{{- end -}}
+{{- $_ := set $probe "httpGet" $get -}}
+{{- else -}}
+{{- $_ := set $probe "tcpSocket" (dict "port" $port.port) -}}
+{{- end -}}
+{{- else -}}
+{{- include "common.fail" (dict "field" (printf "%s.type" $field) "message" (printf "%q is not a probe type: http (GET path on port), tcp (connect to port) or exec (run command)" $type)) -}}
+{{- end -}}
+{{- range $key := list "initialDelaySeconds" "periodSeconds" "timeoutSeconds" "successThreshold" "failureThreshold" "terminationGracePeriodSeconds" -}}
+{{- if hasKey $p $key -}}
+{{- $_ := set $probe $key (int (get $p $key)) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $probe -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The port an http or tcp probe targets, as YAML {port: <name or number>}: the probe's port,
+else "http", else the container's only port. It must be one of the container's ports.
+*/}}
+{{- define "common.container.probePort" -}}
 {{- $ports := .ports | default dict -}}
-{{- $port := $p.port -}}
+{{- $port := .port -}}
 {{- $declared := list -}}
 {{- range $portName, $number := $ports -}}
 {{- $declared = append $declared (printf "%s (%v)" $portName $number) -}}
 {{- end -}}
+{{- $declaredText := join ", " $declared | default "none" -}}
 {{- if kindIs "invalid" $port -}}
 {{- if hasKey $ports "http" -}}
 {{- $port = "http" -}}
 {{- else if eq (len $ports) 1 -}}
 {{- $port = first (keys $ports) -}}
 {{- else -}}
-{{- include "common.fail" (dict "field" (printf "%s.port" $field) "message" (printf "is required: container %s has no port named http (its ports: %s); name the port to probe" .container (join ", " $declared | default "none"))) -}}
+{{- include "common.fail" (dict "field" (printf "%s.port" .field) "message" (printf "is required: container %s has no port named http (its ports: %s); name the port to probe" .container $declaredText)) -}}
 {{- end -}}
 {{- end -}}
 {{- $byNumber := regexMatch "^[0-9]+$" (toString $port) -}}
@@ -208,31 +238,13 @@ exec:
 {{- end -}}
 {{- end -}}
 {{- if not $known -}}
-{{- include "common.fail" (dict "field" (printf "%s.port" $field) "message" (printf "%v is not a port of container %s (its ports: %s): probe one of them, or declare the port in containerPorts" $port .container (join ", " $declared | default "none"))) -}}
+{{- include "common.fail" (dict "field" (printf "%s.port" .field) "message" (printf "%v is not a port of container %s (its ports: %s): probe one of them, or declare the port in containerPorts" $port .container $declaredText)) -}}
 {{- end -}}
-{{- if eq $type "http" -}}
-{{- if not $p.path -}}
-{{- include "common.fail" (dict "field" (printf "%s.path" $field) "message" "is required for an http probe: the path to GET, e.g. /health") -}}
-{{- end }}
-httpGet:
-  path: {{ $p.path }}
-  port: {{ $byNumber | ternary (int $port) $port }}
-  {{- with $p.scheme }}
-  scheme: {{ . }}
-  {{- end }}
+{{- if $byNumber }}
+port: {{ int $port }}
 {{- else }}
-tcpSocket:
-  port: {{ $byNumber | ternary (int $port) $port }}
-{{- end -}}
-{{- else -}}
-{{- include "common.fail" (dict "field" (printf "%s.type" $field) "message" (printf "%q is not a probe type: http (GET path on port), tcp (connect to port) or exec (run command)" $type)) -}}
-{{- end -}}
-{{- range $key := list "initialDelaySeconds" "periodSeconds" "timeoutSeconds" "successThreshold" "failureThreshold" "terminationGracePeriodSeconds" }}
-{{- if hasKey $p $key }}
-{{ $key }}: {{ int (get $p $key) }}
+port: {{ toString $port | quote }}
 {{- end }}
-{{- end }}
-{{- end -}}
 {{- end -}}
 
 {{/*

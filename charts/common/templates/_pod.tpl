@@ -103,7 +103,7 @@ priorityClassName: {{ . }}
 {{- with $w.runtimeClassName }}
 runtimeClassName: {{ . }}
 {{- end }}
-{{- with include "common.imagePullSecrets" (dict "secrets" $w.imagePullSecrets) }}
+{{- with include "common.imagePullSecrets" (dict "secrets" $w.imagePullSecrets) | trim }}
 imagePullSecrets:
   {{- . | nindent 2 }}
 {{- end }}
@@ -112,12 +112,12 @@ securityContext:
 {{- with $initContainers }}
 initContainers:
   {{- range . }}
-  - {{- include "common.container" . | nindent 4 }}
+  - {{ include "common.container" . | indent 4 | trim }}
   {{- end }}
 {{- end }}
 containers:
   {{- range $containers }}
-  - {{- include "common.container" . | nindent 4 }}
+  - {{ include "common.container" . | indent 4 | trim }}
   {{- end }}
 volumes:
   {{- toYaml $volumes | nindent 2 }}

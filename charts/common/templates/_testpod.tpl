@@ -18,7 +18,7 @@ spec:
     {{- include "common.securityContext.pod" (dict) | nindent 4 }}
   containers:
     {{- $args := list "--fail" "--silent" "--show-error" "--max-time" "10" "--retry" "5" "--retry-connrefused" "--retry-delay" "2" .url }}
-    - {{- include "common.container" (dict "context" .context "name" "http-get" "field" (.field | default "tests") "values" (dict "image" .image "command" (list "curl") "args" $args "resources" .resources)) | nindent 6 }}
+    - {{ include "common.container" (dict "context" .context "name" "http-get" "field" (.field | default "tests") "values" (dict "image" .image "command" (list "curl") "args" $args "resources" .resources)) | indent 6 | trim }}
 {{- end -}}
 
 
