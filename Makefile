@@ -11,13 +11,14 @@ CHARTKIT := $(BIN)/chartkit
 PYTEST_WORKERS ?= 2
 export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup tools render lint docs test smoke clean
+.PHONY: help setup tools render lint docs test smoke bench clean
 
 help:
 	@echo "make render   render every release to build/manifests/ and validate it (bare, dev, prod)"
 	@echo "make test     set-up, ruff, helm lint --strict, README check, pytest"
 	@echo "make smoke    install every release into a cluster (KUBECONFIG, or kind)"
 	@echo "make docs     assemble values.schema.json files, regenerate chart READMEs from ## @param comments"
+	@echo "make bench    time chartkit against bare helm template, interleaved (BENCH_ARGS=--rounds 5)"
 
 # --- set-up: each step does nothing when already done ----------------------------------
 $(VENV)/.installed: pyproject.toml
@@ -42,8 +43,8 @@ render: $(VENV)/.installed tools
 
 # --- checks -------------------------------------------------------------------------------
 lint: setup
-	$(BIN)/ruff check src tests scripts/install-tools
-	$(BIN)/ruff format --check src tests scripts/install-tools
+	$(BIN)/ruff check src tests scripts/install-tools scripts/bench
+	$(BIN)/ruff format --check src tests scripts/install-tools scripts/bench
 	$(CHARTKIT) lint
 	$(CHARTKIT) schema --check
 	$(CHARTKIT) docs --check
@@ -59,6 +60,10 @@ test: lint
 # --smoke-releases=a,b --smoke-parallel=4 --namespace-prefix=smoke- --rwx-storage-class=<c>
 smoke: setup
 	$(BIN)/pytest tests/smoke -m smoke -p no:xdist -v $(SMOKE_ARGS)
+
+# Benchmark, not a test: chartkit render against bare sequential helm template, in one run.
+bench: setup
+	$(BIN)/python scripts/bench $(BENCH_ARGS)
 
 clean:
 	rm -rf build .pytest_cache

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from chartkit.helm import HelmError
-from chartkit.inventory import Inventory, find_root, load
-from chartkit.manifest import Manifest
-from chartkit.promtool import Promtool
-from chartkit.render import Renderer
+from chartkit.releases.inventory import Inventory, find_root, load
+from chartkit.releases.manifest import Manifest
+from chartkit.releases.render import Renderer
+from chartkit.tools.helm import HelmError
+from chartkit.tools.promtool import Promtool
 
 REPO_ROOT = find_root(Path(__file__).parent)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chartkit.inventory import find_root
-from chartkit.tools import Toolbox
+from chartkit.releases.inventory import find_root
+from chartkit.tools.toolbox import Toolbox
 
 ROOT = find_root()
 LIBRARY = ROOT / "charts" / "common"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chartkit.manifest import Manifest, pod_template_metadata
+from chartkit.releases.manifest import Manifest, pod_template_metadata
 
 CHART = "api"
 VALUES = "values/univprepai.yaml"

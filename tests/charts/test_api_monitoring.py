@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chartkit.manifest import Manifest
+from chartkit.releases.manifest import Manifest
 
 CHART = "api"
 VALUES = "values/univprepai.yaml"

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from chartkit import policy
-from chartkit.manifest import Manifest, container, pod_spec, pod_template_metadata
-from chartkit.validate import SchemaValidator
+from chartkit.checks import policy
+from chartkit.checks.schema import SchemaValidator
+from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
 
 CHART = "api"
 DEV = "values/env/dev.yaml"

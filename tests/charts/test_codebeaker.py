@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from chartkit.manifest import Manifest, container, pod_spec, pod_template_metadata
-from chartkit.quantity import cpu_millis, memory_bytes
-from chartkit.tools import Toolbox
-from chartkit.validate import SchemaValidator
+from chartkit.checks.schema import SchemaValidator
+from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
+from chartkit.sizing.quantity import cpu_millis, memory_bytes
+from chartkit.tools.toolbox import Toolbox
 
 CHART = "codebeaker"
 DEV = "values/codebeaker-dev.yaml"

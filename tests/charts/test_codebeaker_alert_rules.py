@@ -11,20 +11,14 @@ from typing import Any
 
 import pytest
 
-from chartkit.inventory import find_root, load
-from chartkit.manifest import Manifest, pod_template_metadata
-from chartkit.promtool import (
-    alert_placeholders,
-    alert_rules,
-    alert_rules_of,
-    error_counts,
-    hpa_placeholders,
-    load_values,
-    rule_file,
-    run_rule_tests,
-    write_yaml,
-)
-from chartkit.validate import SchemaValidator
+from chartkit.checks.schema import SchemaValidator
+from chartkit.monitoring.alert_series import alert_placeholders, error_counts, hpa_placeholders
+from chartkit.monitoring.rule_tests import run_rule_tests
+from chartkit.monitoring.rules import alert_rules, alert_rules_of, rule_file
+from chartkit.releases.inventory import find_root, load
+from chartkit.releases.manifest import Manifest, pod_template_metadata
+from chartkit.releases.values import load_values
+from chartkit.tools.promtool import write_yaml
 
 ROOT = find_root()
 INVENTORY = load(ROOT)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from chartkit import policy
-from chartkit.manifest import container, pod_spec
+from chartkit.checks import policy
+from chartkit.releases.manifest import container, pod_spec
 
 CHART = "codebeaker"
 API, WORKER, CONFIG = "codebeaker-api", "codebeaker-worker", "codebeaker-config"

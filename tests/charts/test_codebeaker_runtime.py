@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from chartkit import policy
-from chartkit.manifest import Manifest, container, pod_spec, pod_template_metadata
+from chartkit.checks import policy
+from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
 
 CHART = "codebeaker"
 API, WORKER = "codebeaker-api", "codebeaker-worker"

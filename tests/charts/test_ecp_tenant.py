@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import yaml
 
-from chartkit import policy
-from chartkit.inventory import find_root
-from chartkit.manifest import Manifest, container, name_of, pod_spec, pod_template_metadata
-from chartkit.quantity import cpu_millis, memory_bytes
-from chartkit.tools import Toolbox
-from chartkit.validate import SchemaValidator
+from chartkit.checks import policy
+from chartkit.checks.schema import SchemaValidator
+from chartkit.releases.inventory import find_root
+from chartkit.releases.manifest import Manifest, container, name_of, pod_spec, pod_template_metadata
+from chartkit.sizing.quantity import cpu_millis, memory_bytes
+from chartkit.tools.toolbox import Toolbox
 
 ROOT = find_root()
 CHART = "ecp-tenant"

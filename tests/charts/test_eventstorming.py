@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from chartkit import policy
-from chartkit.inventory import find_root
-from chartkit.manifest import Manifest, container, pod_spec, pod_template_metadata
-from chartkit.tools import Toolbox
-from chartkit.validate import SchemaValidator
+from chartkit.checks import policy
+from chartkit.checks.schema import SchemaValidator
+from chartkit.releases.inventory import find_root
+from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
+from chartkit.tools.toolbox import Toolbox
 
 CHART = "eventstorming"
 VALUES = "values/eventstorming.yaml"

@@ -9,20 +9,14 @@ from typing import Any
 
 import pytest
 
-from chartkit.inventory import find_root
-from chartkit.manifest import Manifest, containers
-from chartkit.promtool import (
-    alert_placeholders,
-    alert_rules,
-    alert_rules_of,
-    hpa_placeholders,
-    latency_buckets,
-    load_values,
-    rule_file,
-    run_rule_tests,
-    write_yaml,
-)
-from chartkit.validate import SchemaValidator
+from chartkit.checks.schema import SchemaValidator
+from chartkit.monitoring.alert_series import alert_placeholders, hpa_placeholders, latency_buckets
+from chartkit.monitoring.rule_tests import run_rule_tests
+from chartkit.monitoring.rules import alert_rules, alert_rules_of, rule_file
+from chartkit.releases.inventory import find_root
+from chartkit.releases.manifest import Manifest, containers
+from chartkit.releases.values import load_values
+from chartkit.tools.promtool import write_yaml
 
 ROOT = find_root()
 CHART = "r-analytics"

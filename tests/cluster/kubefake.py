@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 
-from chartkit.crds import read_crds
-from chartkit.inventory import find_root
-from chartkit.kubectl import Kubectl, KubectlError
+from chartkit.releases.crds import read_crds
+from chartkit.releases.inventory import find_root
+from chartkit.tools.kubectl import Kubectl, KubectlError
 
 Handler = Callable[[list[str], str | None], str]
 
@@ -23,7 +23,7 @@ ALL_CRDS = tuple(crd["metadata"]["name"] for crd in read_crds(find_root() / "ci"
 
 class FakeKubectl(Kubectl):
     """The real wrapper with the kubectl process replaced: every argument list chartkit
-    builds goes through chartkit.kubectl as it would against a cluster.
+    builds goes through chartkit.tools.kubectl as it would against a cluster.
 
     Records every call. `handlers` map a call's leading words ("get crd", "apply") to a
     function (args, stdin) -> stdout that may raise KubectlError; anything else returns "".

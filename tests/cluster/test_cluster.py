@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chartkit import cluster
-from chartkit.cluster import ClusterError, DockerStatus, KindCluster, choose_cluster, kind_pins
+from chartkit.cluster.choice import DockerStatus, choose_cluster, detect, docker_status
+from chartkit.cluster.kind import KIND_CONFIG, ClusterError, KindCluster, kind_pins
 
 ENGINE = DockerStatus(True, "engine 27.3.1 at /var/run/docker.sock")
 NO_ENGINE = DockerStatus(False, "no engine at /var/run/docker.sock and DOCKER_HOST unset")
@@ -75,18 +75,18 @@ def test_a_kubeconfig_variable_naming_no_file_falls_through(tmp_path: Path) -> N
 
 
 def test_docker_status_without_a_docker_command() -> None:
-    status = cluster.docker_status({}, which=lambda name: None)
+    status = docker_status({}, which=lambda name: None)
     assert status == DockerStatus(False, "no docker command on PATH")
 
 
 def test_docker_status_asks_the_engine(tmp_path: Path) -> None:
     docker = fake_binary(tmp_path, "docker", 'echo "27.3.1"')
-    status = cluster.docker_status({"DOCKER_HOST": "tcp://127.0.0.1:2375"}, which=lambda n: docker)
+    status = docker_status({"DOCKER_HOST": "tcp://127.0.0.1:2375"}, which=lambda n: docker)
     assert status.available and status.detail == "engine 27.3.1 at tcp://127.0.0.1:2375"
     down = fake_binary(
         tmp_path, "docker-down", 'echo "Cannot connect to the Docker daemon" >&2; exit 1'
     )
-    status = cluster.docker_status({"DOCKER_HOST": "tcp://127.0.0.1:2375"}, which=lambda n: down)
+    status = docker_status({"DOCKER_HOST": "tcp://127.0.0.1:2375"}, which=lambda n: down)
     assert not status.available and "Cannot connect to the Docker daemon" in status.detail
 
 
@@ -94,7 +94,7 @@ def test_docker_status_asks_the_engine(tmp_path: Path) -> None:
 
 
 def test_kind_config_is_one_node(repo_root: Path) -> None:
-    config = yaml.safe_load((repo_root / cluster.KIND_CONFIG).read_text())
+    config = yaml.safe_load((repo_root / KIND_CONFIG).read_text())
     assert config["kind"] == "Cluster"
     assert config["apiVersion"] == "kind.x-k8s.io/v1alpha4"
     assert [node["role"] for node in config["nodes"]] == ["control-plane"]
@@ -140,7 +140,7 @@ def test_kind_cluster_commands(tmp_path: Path, repo_root: Path) -> None:
     image = kind_pins(repo_root).image("1.30")
     cluster_ = KindCluster(
         name="chartkit-smoke",
-        config=repo_root / cluster.KIND_CONFIG,
+        config=repo_root / KIND_CONFIG,
         image=image,
         kubeconfig=tmp_path / "out" / "kubeconfig",
         binary=kind,
@@ -153,7 +153,7 @@ def test_kind_cluster_commands(tmp_path: Path, repo_root: Path) -> None:
     calls = log.read_text().splitlines()
     assert calls[0] == "get clusters"
     assert calls[1] == (
-        f"create cluster --name chartkit-smoke --config {repo_root / cluster.KIND_CONFIG} "
+        f"create cluster --name chartkit-smoke --config {repo_root / KIND_CONFIG} "
         f"--image {image} --kubeconfig {tmp_path / 'out' / 'kubeconfig'} --wait 180s"
     )
     assert calls[2:] == [
@@ -176,4 +176,4 @@ def test_detect_uses_this_machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     config = tmp_path / "config"
     config.write_text("apiVersion: v1\n")
     monkeypatch.setenv("KUBECONFIG", str(config))
-    assert cluster.detect().mode == "existing"
+    assert detect().mode == "existing"

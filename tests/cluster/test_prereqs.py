@@ -10,26 +10,30 @@ import pytest
 import yaml
 from kubefake import ALL_CRDS, FakeKubectl, failure
 
-from chartkit import prereqs
-from chartkit.inventory import Inventory
-from chartkit.kubectl import KubectlError
-from chartkit.prereqs import (
+from chartkit.checks.schema import SchemaValidator
+from chartkit.cluster import prereqs
+from chartkit.cluster.prereq_config import (
     ARGO_ROLLOUTS,
     EXTERNAL_SECRETS,
     FAKE_STORE,
     PROMETHEUS_CRDS,
     RWX_STORAGE,
-    PrereqActions,
+    PrereqConfig,
     PrereqError,
+    load_config,
 )
-from chartkit.render import Renderer
-from chartkit.smoke import release_values
-from chartkit.validate import SchemaValidator
+from chartkit.cluster.prereq_objects import fake_store_manifest, hostpath_volume, rwx_storage_class
+from chartkit.cluster.prereqs import PrereqActions
+from chartkit.cluster.smoke_config import release_values
+from chartkit.releases.inventory import Inventory
+from chartkit.releases.render import Renderer
+from chartkit.tools.helm import Helm
+from chartkit.tools.kubectl import KubectlError
 
 
 @pytest.fixture(scope="module")
-def config(repo_root: Path) -> prereqs.PrereqConfig:
-    return prereqs.load_config(repo_root)
+def config(repo_root: Path) -> PrereqConfig:
+    return load_config(repo_root)
 
 
 def crd_versions(repo_root: Path) -> dict[str, str]:
@@ -43,7 +47,7 @@ def crd_versions(repo_root: Path) -> dict[str, str]:
 
 
 def test_operator_versions_match_the_crds_the_charts_are_validated_against(
-    repo_root: Path, config: prereqs.PrereqConfig
+    repo_root: Path, config: PrereqConfig
 ) -> None:
     versions = crd_versions(repo_root)
     assert config.argo["version"] == versions["Argo Rollouts"]
@@ -52,7 +56,7 @@ def test_operator_versions_match_the_crds_the_charts_are_validated_against(
     assert f"v{config.eso['version']}" == versions["External Secrets Operator"]
 
 
-def test_prometheus_crds_are_the_validated_files(config: prereqs.PrereqConfig) -> None:
+def test_prometheus_crds_are_the_validated_files(config: PrereqConfig) -> None:
     kinds = set()
     for path in config.prometheus_crd_files:
         document = yaml.safe_load(path.read_text())
@@ -61,10 +65,8 @@ def test_prometheus_crds_are_the_validated_files(config: prereqs.PrereqConfig) -
     assert kinds == {"ServiceMonitor", "PodMonitor", "PrometheusRule"}
 
 
-def test_fake_store_is_a_valid_cluster_secret_store(
-    repo_root: Path, config: prereqs.PrereqConfig
-) -> None:
-    store = prereqs.fake_store_manifest(config)
+def test_fake_store_is_a_valid_cluster_secret_store(repo_root: Path, config: PrereqConfig) -> None:
+    store = fake_store_manifest(config)
     validator = SchemaValidator(["1.30"], repo_root / "ci" / "crds")
     assert validator.validate(store) == []
     assert store["metadata"]["name"] == "chartkit-smoke"
@@ -90,7 +92,7 @@ def smoke_external_secrets(
 
 
 def test_every_smoke_external_secret_reads_keys_the_fake_store_holds(
-    renderer: Renderer, inventory: Inventory, config: prereqs.PrereqConfig
+    renderer: Renderer, inventory: Inventory, config: PrereqConfig
 ) -> None:
     external = smoke_external_secrets(renderer, inventory)
     assert {release for release, _ in external} >= {"r-analytics", "eventstorming"}
@@ -102,30 +104,30 @@ def test_every_smoke_external_secret_reads_keys_the_fake_store_holds(
             assert key in config.fake_store_keys, f"{release}: {key} not in the fake store"
 
 
-def test_rwx_class_on_kind_has_no_provisioner(config: prereqs.PrereqConfig) -> None:
-    manifest = prereqs.rwx_storage_class(config)
+def test_rwx_class_on_kind_has_no_provisioner(config: PrereqConfig) -> None:
+    manifest = rwx_storage_class(config)
     assert manifest["metadata"]["name"] == "chartkit-smoke-rwx"
     assert manifest["provisioner"] == "kubernetes.io/no-provisioner"
 
 
-def test_rwx_class_can_copy_an_existing_class(config: prereqs.PrereqConfig) -> None:
+def test_rwx_class_can_copy_an_existing_class(config: PrereqConfig) -> None:
     nfs = {
         "metadata": {"name": "nfs-client", "uid": "x"},
         "provisioner": "cluster.local/nfs-subdir-external-provisioner",
         "parameters": {"archiveOnDelete": "false"},
         "mountOptions": ["nfsvers=4.1"],
     }
-    manifest = prereqs.rwx_storage_class(config, nfs)
+    manifest = rwx_storage_class(config, nfs)
     assert manifest["metadata"]["name"] == "chartkit-smoke-rwx"
     assert manifest["provisioner"] == nfs["provisioner"]
     assert manifest["parameters"] == nfs["parameters"]
     assert manifest["mountOptions"] == ["nfsvers=4.1"]
 
 
-def test_hostpath_volume_is_bound_to_its_claim_on_the_node(config: prereqs.PrereqConfig) -> None:
+def test_hostpath_volume_is_bound_to_its_claim_on_the_node(config: PrereqConfig) -> None:
     import kubernetes_validate
 
-    volume = prereqs.hostpath_volume(config, "codebeaker", "codebeaker-data", "1Gi", "node-1")
+    volume = hostpath_volume(config, "codebeaker", "codebeaker-data", "1Gi", "node-1")
     for version in ("1.30", "1.36"):
         kubernetes_validate.validate(volume, version, strict=True)
     spec = volume["spec"]
@@ -161,11 +163,11 @@ def cluster_with(crds: list[str], deployments: dict[str, str], objects: set[str]
     )
 
 
-def test_probe_of_an_empty_cluster(config: prereqs.PrereqConfig) -> None:
+def test_probe_of_an_empty_cluster(config: PrereqConfig) -> None:
     assert prereqs.probe(cluster_with([], {}, set()), config) == set()
 
 
-def test_probe_needs_crds_and_a_running_operator(config: prereqs.PrereqConfig) -> None:
+def test_probe_needs_crds_and_a_running_operator(config: PrereqConfig) -> None:
     # CRDs without the controllers: only the CRD-only prerequisite counts as present
     kubectl = cluster_with(ALL_CRDS, {}, set())
     assert prereqs.probe(kubectl, config) == {PROMETHEUS_CRDS}
@@ -190,11 +192,11 @@ def names(steps: list[prereqs.Step]) -> list[str]:
     return [step.name for step in steps]
 
 
-def actions(config: prereqs.PrereqConfig, kubectl: FakeKubectl | None = None) -> PrereqActions:
-    return PrereqActions(config, kubectl or FakeKubectl(), "helm")  # type: ignore[arg-type]
+def actions(config: PrereqConfig, kubectl: FakeKubectl | None = None) -> PrereqActions:
+    return PrereqActions(config, kubectl or FakeKubectl(), Helm(Path("/fake/helm")))
 
 
-def test_plan_on_a_new_kind_cluster_installs_everything(config: prereqs.PrereqConfig) -> None:
+def test_plan_on_a_new_kind_cluster_installs_everything(config: PrereqConfig) -> None:
     steps = prereqs.plan(config, set(), actions(config), kind=True)
     assert names(steps) == [
         ARGO_ROLLOUTS,
@@ -206,14 +208,14 @@ def test_plan_on_a_new_kind_cluster_installs_everything(config: prereqs.PrereqCo
     assert "v1.9.1" in steps[0].description and "2.9.0" in steps[2].description
 
 
-def test_plan_keeps_what_a_cluster_already_runs(config: prereqs.PrereqConfig) -> None:
+def test_plan_keeps_what_a_cluster_already_runs(config: PrereqConfig) -> None:
     present = {ARGO_ROLLOUTS, PROMETHEUS_CRDS, EXTERNAL_SECRETS, FAKE_STORE, RWX_STORAGE}
     # the fake store is the smoke tests' own: always applied, its data may have changed
     assert names(prereqs.plan(config, present, actions(config), kind=False)) == [FAKE_STORE]
 
 
 def test_plan_without_an_rwx_class_on_an_existing_cluster_fails_with_advice(
-    config: prereqs.PrereqConfig,
+    config: PrereqConfig,
 ) -> None:
     steps = prereqs.plan(config, {ARGO_ROLLOUTS}, actions(config), kind=False)
     assert names(steps) == [PROMETHEUS_CRDS, EXTERNAL_SECRETS, FAKE_STORE, RWX_STORAGE]
@@ -221,7 +223,7 @@ def test_plan_without_an_rwx_class_on_an_existing_cluster_fails_with_advice(
         steps[-1].run()
 
 
-def test_plan_copies_a_named_rwx_class(config: prereqs.PrereqConfig) -> None:
+def test_plan_copies_a_named_rwx_class(config: PrereqConfig) -> None:
     kubectl = FakeKubectl(
         {"get storageclass": lambda a, s: '{"provisioner": "efs.csi.aws.com", "metadata": {}}'}
     )
@@ -240,7 +242,7 @@ def test_plan_copies_a_named_rwx_class(config: prereqs.PrereqConfig) -> None:
 SERVER_SIDE_APPLY = "apply --server-side --force-conflicts --field-manager=chartkit"
 
 
-def test_prometheus_crds_are_applied_and_waited_for(config: prereqs.PrereqConfig) -> None:
+def test_prometheus_crds_are_applied_and_waited_for(config: PrereqConfig) -> None:
     kubectl = FakeKubectl()
     actions(config, kubectl).install_prometheus_crds()
     commands = kubectl.commands()
@@ -253,7 +255,7 @@ def test_prometheus_crds_are_applied_and_waited_for(config: prereqs.PrereqConfig
     )
 
 
-def test_argo_rollouts_from_the_pinned_manifest(config: prereqs.PrereqConfig) -> None:
+def test_argo_rollouts_from_the_pinned_manifest(config: PrereqConfig) -> None:
     kubectl = FakeKubectl()
     actions(config, kubectl).install_argo_rollouts()
     commands = kubectl.commands()
@@ -263,7 +265,7 @@ def test_argo_rollouts_from_the_pinned_manifest(config: prereqs.PrereqConfig) ->
 
 
 def test_fake_store_is_retried_while_the_webhook_starts(
-    config: prereqs.PrereqConfig, monkeypatch: pytest.MonkeyPatch
+    config: PrereqConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     attempts = []
@@ -284,7 +286,7 @@ def test_fake_store_is_retried_while_the_webhook_starts(
     )
 
 
-def test_install_reports_each_step_and_names_the_failing_one(config: prereqs.PrereqConfig) -> None:
+def test_install_reports_each_step_and_names_the_failing_one(config: PrereqConfig) -> None:
     kubectl = FakeKubectl({"rollout status": failure("deployment argo-rollouts timed out")})
     steps = prereqs.plan(config, {EXTERNAL_SECRETS}, actions(config, kubectl), kind=True)
     lines: list[str] = []
@@ -293,20 +295,27 @@ def test_install_reports_each_step_and_names_the_failing_one(config: prereqs.Pre
     assert lines == [f"prerequisite: {steps[0].description}"]
 
 
-def test_external_secrets_from_its_pinned_chart(
-    config: prereqs.PrereqConfig, tmp_path: Path
-) -> None:
+def fake_helm(tmp_path: Path, version: str, fail: str = "") -> tuple[Helm, Path]:
+    """The Helm wrapper around a helm script that reports `version`, logs every other call
+    and, given `fail`, prints it to stderr and exits 1."""
     log = tmp_path / "helm.log"
-    helm = tmp_path / "helm"
-    helm.write_text(f'#!/bin/sh\necho "$@" > {log}\n')
-    helm.chmod(0o755)
+    binary = tmp_path / "helm"
+    exit_code = f'echo "{fail}" >&2; exit 1' if fail else "exit 0"
+    binary.write_text(
+        f'#!/bin/sh\nif [ "$1" = version ]; then echo v{version}; exit 0; fi\n'
+        f'echo "$@" >> {log}\n{exit_code}\n'
+    )
+    binary.chmod(0o755)
+    return Helm(binary, kube_context="smoke"), log
+
+
+@pytest.mark.parametrize(("version", "wait"), [("4.1.4", "--wait=watcher"), ("3.18.0", "--wait")])
+def test_external_secrets_from_its_pinned_chart(
+    config: PrereqConfig, tmp_path: Path, version: str, wait: str
+) -> None:
+    helm, log = fake_helm(tmp_path, version)
     kubectl = FakeKubectl()
-    PrereqActions(
-        config,
-        kubectl,
-        str(helm),
-        ["--kube-context", "smoke"],  # type: ignore[arg-type]
-    ).install_external_secrets()
+    PrereqActions(config, kubectl, helm).install_external_secrets()
     assert log.read_text().split() == [
         "upgrade",
         "--install",
@@ -319,7 +328,7 @@ def test_external_secrets_from_its_pinned_chart(
         "--namespace",
         "external-secrets",
         "--create-namespace",
-        "--wait",
+        wait,
         "--timeout",
         "5m",
         "--kube-context",
@@ -331,3 +340,16 @@ def test_external_secrets_from_its_pinned_chart(
         "--timeout=120s",
         "wait crd/secretstores.external-secrets.io --for=condition=Established --timeout=120s",
     ]
+
+
+def test_a_failing_external_secrets_install_names_the_operator_and_helms_error(
+    config: PrereqConfig, tmp_path: Path
+) -> None:
+    helm, log = fake_helm(tmp_path, "4.1.4", fail="Error: chart external-secrets not found")
+    kubectl = FakeKubectl()
+    with pytest.raises(
+        PrereqError, match=r"External Secrets Operator: helm failed: .*chart external-secrets"
+    ):
+        PrereqActions(config, kubectl, helm).install_external_secrets()
+    assert log.read_text().startswith("upgrade --install external-secrets ")
+    assert not [c for c in kubectl.commands() if c.startswith("wait crd/")]

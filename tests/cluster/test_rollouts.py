@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from kubefake import FakeKubectl
 
-from chartkit import rollouts
-from chartkit.rollouts import RolloutError, Rollouts
+from chartkit.cluster import rollouts
+from chartkit.cluster.rollouts import RolloutError, Rollouts
 
 STEPS = [{"setWeight": 50}, {"pause": {}}]
 

@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from chartkit import schedule
-from chartkit.inventory import Inventory
-from chartkit.render import Renderer
-from chartkit.schedule import Group
-from chartkit.smoke import release_values
+from chartkit.cluster import schedule
+from chartkit.cluster.schedule import Group
+from chartkit.cluster.smoke_config import release_values
+from chartkit.releases.inventory import Inventory
+from chartkit.releases.render import Renderer
 
 
 def test_releases_sharing_a_namespace_form_one_group(inventory: Inventory) -> None:

@@ -11,11 +11,15 @@ from typing import Any
 import pytest
 from kubefake import FakeKubectl, failure
 
-from chartkit import prereqs, schedule, smoke
-from chartkit.helm import Helm, HelmError
-from chartkit.inventory import Inventory
-from chartkit.render import Renderer
-from chartkit.smoke import SmokeContext, SmokeRun
+from chartkit.cluster import schedule
+from chartkit.cluster.prereq_config import load_config
+from chartkit.cluster.smoke import SmokeRun
+from chartkit.cluster.smoke_config import load_plan
+from chartkit.cluster.smoke_context import SmokeContext
+from chartkit.cluster.smoke_results import SmokeResult
+from chartkit.releases.inventory import Inventory
+from chartkit.releases.render import Renderer
+from chartkit.tools.helm import Helm, HelmError
 
 OLD_TAG, NEW_TAG = "0.9.2", "0.9.1"
 
@@ -177,7 +181,7 @@ class FakeCluster:
 
 class FakeHelm(Helm):
     """The real wrapper, with the helm binary replaced by the fake cluster: every argument
-    list the smoke run builds goes through chartkit.helm as it would against a cluster."""
+    list the smoke run builds goes through chartkit.tools.helm as it would against a cluster."""
 
     def __init__(self, fake: FakeCluster) -> None:
         super().__init__(binary=Path("/fake/helm"), kube_context="smoke")
@@ -208,8 +212,8 @@ def context(
         kubectl=fake.kubectl,  # type: ignore[arg-type]
         helm=FakeHelm(fake),  # type: ignore[arg-type]
         helm_version="4.1.4",
-        plan=smoke.load_plan(repo_root),
-        prereq_config=prereqs.load_config(repo_root),
+        plan=load_plan(repo_root),
+        prereq_config=load_config(repo_root),
         progress=schedule.Progress(lines.append),
         out_dir=tmp_path / "smoke",
         poll_seconds=0.01,
@@ -232,13 +236,13 @@ def run(
     fake: FakeCluster,
     tmp_path: Path,
     names: list[str] = RELEASES,
-) -> tuple[dict[str, smoke.ReleaseResult], list[str]]:
+) -> tuple[dict[str, SmokeResult], list[str]]:
     ctx, lines = context(repo_root, inventory, renderer, fake, tmp_path)
     results = SmokeRun(ctx).run([inventory.release(n) for n in names], parallel=3)
     return results, lines
 
 
-def steps(result: smoke.ReleaseResult) -> list[str]:
+def steps(result: SmokeResult) -> list[str]:
     return [step.name for step in result.steps]
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from kubefake import ALL_CRDS, FakeKubectl
 
-from chartkit import smoke
-from chartkit.cluster import ClusterChoice, kind_pins
-from chartkit.inventory import Inventory
+from chartkit.cluster import smoke
+from chartkit.cluster.choice import ClusterChoice
+from chartkit.cluster.kind import kind_pins
+from chartkit.releases.inventory import Inventory
 
 CRDS = "\n".join(f"customresourcedefinition.apiextensions.k8s.io/{name}" for name in ALL_CRDS)
 

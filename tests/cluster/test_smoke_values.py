@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from chartkit import policy
-from chartkit.inventory import find_root, load
-from chartkit.manifest import Manifest, containers, name_of
-from chartkit.render import Renderer
-from chartkit.smoke import SMOKE_DIR, load_plan, release_values
-from chartkit.tools import Toolbox
-from chartkit.validate import SchemaValidator
+from chartkit.checks import policy
+from chartkit.checks.schema import SchemaValidator
+from chartkit.cluster.smoke_config import SMOKE_DIR, load_plan, release_values
+from chartkit.releases.inventory import find_root, load
+from chartkit.releases.manifest import Manifest, containers, name_of
+from chartkit.releases.render import Renderer
+from chartkit.tools.toolbox import Toolbox
 
 ROOT = find_root()
 INVENTORY = load(ROOT)
@@ -160,7 +160,7 @@ def test_canary_upgrade_changes_the_tag_and_pauses(renderer: Renderer) -> None:
 
 
 def test_shared_volume_releases_mount_the_claim_in_both_components(renderer: Renderer) -> None:
-    from chartkit.smoke import claim_mount, rwx_claims
+    from chartkit.cluster.smoke_objects import claim_mount, rwx_claims
 
     plan = load_plan(ROOT)
     for release in INVENTORY.releases:
@@ -188,18 +188,18 @@ def test_smoke_values_files_say_how_to_use_them() -> None:
 def test_objects_the_smoke_tests_create_are_valid_and_restricted() -> None:
     import kubernetes_validate
 
-    from chartkit import prereqs
-    from chartkit.podsecurity import namespace_manifest, required_level
-    from chartkit.smoke import Mount, reader_pod
+    from chartkit.checks.podsecurity import namespace_manifest, required_level
+    from chartkit.cluster import prereq_config, prereq_objects
+    from chartkit.cluster.smoke_objects import Mount, reader_pod
 
-    config = prereqs.load_config(ROOT)
+    config = prereq_config.load_config(ROOT)
     mount = Mount("codebeaker-worker", "deployment", "worker", SMOKE_IMAGE + "0.9.2", "/data")
     pod = reader_pod("chartkit-smoke-read-1", "codebeaker-data", mount, "f.txt")
     objects = [
         pod,
         namespace_manifest("x", "restricted"),
-        prereqs.rwx_storage_class(config),
-        prereqs.hostpath_volume(config, "ns", "claim", "1Gi", "node"),
+        prereq_objects.rwx_storage_class(config),
+        prereq_objects.hostpath_volume(config, "ns", "claim", "1Gi", "node"),
     ]
     for obj in objects:
         for version in Toolbox(ROOT).pins["validate_kubernetes"]:

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from chartkit import verify
-from chartkit.inventory import Inventory
-from chartkit.kubectl import Kubectl
-from chartkit.render import Renderer
+from chartkit.cli.verify_command import format_result, kubeconfig_hint
+from chartkit.cluster import verify
+from chartkit.releases.inventory import Inventory
+from chartkit.releases.render import Renderer
+from chartkit.tools.kubectl import Kubectl
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,7 +101,7 @@ def test_every_object_is_dry_run_and_each_rejection_reported(
         )
     ]
     assert not result.ok
-    lines = verify.format_result(result)
+    lines = format_result(result)
     accepted = len(manifest) - 1
     assert (
         lines[0] == f"FAIL eventstorming (namespace eventstorming): {accepted} accepted, 1 rejected"
@@ -123,7 +124,7 @@ def test_objects_of_a_missing_namespace_are_not_verified(
     assert others and all(o.outcome == "not-verified" for o in others)
     assert f"namespace {namespace.split('/')[1]} does not exist" in others[0].message
     assert [c["object"]["kind"] for c in calls(log)] == ["Namespace"]
-    assert "not verified" in verify.format_result(result)[0]
+    assert "not verified" in format_result(result)[0]
 
 
 def test_no_cluster_is_one_line(
@@ -160,11 +161,11 @@ def test_object_namespaces() -> None:
 
 def test_kubeconfig_hint() -> None:
     home = Path("/nonexistent-home")
-    assert verify.kubeconfig_hint(None, None, {}, home) == (
+    assert kubeconfig_hint(None, None, {}, home) == (
         " (KUBECONFIG is unset and ~/.kube/config does not exist)"
     )
-    assert verify.kubeconfig_hint(None, "ctx", {}, home) == ""
-    assert verify.kubeconfig_hint(None, None, {"KUBECONFIG": "/k"}, home) == ""
+    assert kubeconfig_hint(None, "ctx", {}, home) == ""
+    assert kubeconfig_hint(None, None, {"KUBECONFIG": "/k"}, home) == ""
 
 
 def chartkit(*args: str) -> subprocess.CompletedProcess[str]:

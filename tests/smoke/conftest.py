@@ -1,8 +1,8 @@
 """Options and session fixtures of the install smoke tests (`make smoke`).
 
-The cluster is chosen once per session (chartkit.cluster): without one, every smoke test
+The cluster is chosen once per session (chartkit.cluster.choice): without one, every smoke test
 is skipped with the same one-line reason. With one, the prerequisites are installed where
-absent and every selected release runs through its life once (chartkit.smoke), in
+absent and every selected release runs through its life once (chartkit.cluster.smoke), in
 parallel across namespaces; the tests then assert on the recorded results.
 
 Run them with `make smoke [SMOKE_ARGS=...]` or `pytest tests/smoke -m smoke <options>`
@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from chartkit import cluster, smoke
-from chartkit.inventory import Inventory
+from chartkit.cluster import choice as cluster
+from chartkit.cluster import smoke
+from chartkit.releases.inventory import Inventory
 
 NO_CLUSTER = "Skipped: no cluster:"
 
@@ -130,7 +131,7 @@ def smoke_results(
     pytestconfig: pytest.Config,
     repo_root: Path,
     inventory: Inventory,
-) -> dict[str, smoke.ReleaseResult]:
+) -> dict[str, smoke.SmokeResult]:
     """Every selected release run through its life once; release name -> result."""
     options = smoke_options(pytestconfig)
     selected = (

@@ -1,12 +1,13 @@
 """Install smoke tests: each release installed, tested, upgraded, rolled back and
-uninstalled in a real cluster (see tests/smoke/conftest.py and chartkit.smoke)."""
+uninstalled in a real cluster (see tests/smoke/conftest.py and chartkit.cluster.smoke)."""
 
 from __future__ import annotations
 
 import pytest
 
-from chartkit.inventory import find_root, load
-from chartkit.smoke import ReleaseResult, load_plan
+from chartkit.cluster.smoke_config import load_plan
+from chartkit.cluster.smoke_results import SmokeResult
+from chartkit.releases.inventory import find_root, load
 
 pytestmark = pytest.mark.smoke
 
@@ -20,7 +21,7 @@ CANARY = [name for name, plan in CHART_PLANS.items() if plan and plan.canary]
 SHARED = [name for name, plan in CHART_PLANS.items() if plan and plan.shared_volume]
 
 
-def result_of(results: dict[str, ReleaseResult], release: str) -> ReleaseResult:
+def result_of(results: dict[str, SmokeResult], release: str) -> SmokeResult:
     if release not in results:
         pytest.skip(f"{release} not selected (--smoke-releases)")
     return results[release]
@@ -28,7 +29,7 @@ def result_of(results: dict[str, ReleaseResult], release: str) -> ReleaseResult:
 
 @pytest.mark.parametrize("release", RELEASES)
 def test_install_test_upgrade_rollback_uninstall(
-    smoke_results: dict[str, ReleaseResult], release: str
+    smoke_results: dict[str, SmokeResult], release: str
 ) -> None:
     result = result_of(smoke_results, release)
     assert result.ok, result.summary()
@@ -38,7 +39,7 @@ def test_install_test_upgrade_rollback_uninstall(
 
 @pytest.mark.parametrize("release", CANARY)
 def test_canary_pauses_and_is_promoted_through_the_api(
-    smoke_results: dict[str, ReleaseResult], release: str
+    smoke_results: dict[str, SmokeResult], release: str
 ) -> None:
     step = result_of(smoke_results, release).step("canary")
     assert step is not None and step.ok, smoke_results[release].summary()
@@ -46,7 +47,7 @@ def test_canary_pauses_and_is_promoted_through_the_api(
 
 @pytest.mark.parametrize("release", SHARED)
 def test_shared_volume_survives_upgrade_and_uninstall(
-    smoke_results: dict[str, ReleaseResult], release: str
+    smoke_results: dict[str, SmokeResult], release: str
 ) -> None:
     result = result_of(smoke_results, release)
     for name in ("shared-volume", "shared-volume-upgraded", "claim-kept"):

@@ -1,0 +1,70 @@
+"""The chartkit command line: one subcommand per module of this package, each with its
+`add_arguments(parser)` and `run(args, root)`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from chartkit.cli import (
+    capacity_command,
+    changed_command,
+    docs_command,
+    lint_command,
+    plan_command,
+    render_command,
+    schema_command,
+    verify_command,
+)
+from chartkit.releases.inventory import InventoryError, find_root
+from chartkit.tools.readme_generator import DocsError
+from chartkit.tools.toolbox import ToolMissingError
+
+DESCRIPTION = "The chartkit command line."
+# (name, help, module), in the order `chartkit --help` lists them.
+COMMANDS = (
+    ("render", "render, validate and police releases", render_command),
+    ("lint", "helm lint --strict every release's chart and values", lint_command),
+    (
+        "schema",
+        "assemble each chart's values.schema.json from its source and the common parts",
+        schema_command,
+    ),
+    ("docs", "regenerate chart READMEs from ## @param comments", docs_command),
+    (
+        "capacity",
+        "requests and limits per release and namespace; do the pods fit on given nodes?",
+        capacity_command,
+    ),
+    ("plan", "an ECP AI tenant's replicas, totals, monthly cost and warnings", plan_command),
+    (
+        "verify",
+        "server-side dry run of every release against the current cluster",
+        verify_command,
+    ),
+    (
+        "changed",
+        "charts and releases a change touches; chart version bump check",
+        changed_command,
+    ),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chartkit", description=DESCRIPTION)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_text, command in COMMANDS:
+        command_parser = sub.add_parser(name, help=help_text)
+        command.add_arguments(command_parser)
+        command_parser.set_defaults(handler=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args, find_root()))
+    except (InventoryError, ToolMissingError, DocsError) as error:
+        print(f"chartkit: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,69 @@
+"""`chartkit render`: render, validate and police releases, write their manifests to
+build/manifests/ and print one row per release, then each problem."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from chartkit.checks.release import ReleaseChecker, ReleaseReport
+from chartkit.cli.release_table import table
+from chartkit.releases.inventory import load
+from chartkit.releases.render import Renderer
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("releases", nargs="*", help="release names (default: all)")
+    parser.add_argument("--overlay", help="environment overlay from values/env (dev, prod)")
+    parser.add_argument("--helm", help="helm version to render with (default: the pinned one)")
+    parser.add_argument("--out", default="build/manifests", help="output directory")
+
+
+def write_manifest(report: ReleaseReport, out_dir: Path) -> Path:
+    directory = out_dir / report.overlay.name if report.overlay else out_dir
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{report.release.name}.yaml"
+    assert report.manifest is not None
+    header = (
+        f"# Release {report.release.name} (chart {report.release.chart_name}, namespace "
+        f"{report.release.namespace}), rendered by chartkit with helm "
+        f"{report.helm_version}.\n# Apply with: kubectl apply -n "
+        f"{report.release.namespace} -f {path.name}\n"
+    )
+    documents = [yaml.safe_dump(obj, sort_keys=False) for obj in report.manifest.objects]
+    path.write_text(header + "".join(f"---\n{doc}" for doc in documents))
+    return path
+
+
+def run(args: argparse.Namespace, root: Path) -> int:
+    inventory = load(root)
+    checker = ReleaseChecker(Renderer(root))
+    overlay = inventory.overlay(args.overlay) if args.overlay else None
+    started = time.monotonic()
+    reports = [
+        checker.check(release, overlay, args.helm) for release in inventory.select(args.releases)
+    ]
+    out_dir = root / args.out
+    for report in reports:
+        if report.manifest is not None:
+            write_manifest(report, out_dir)
+    print(table(reports))
+    failed = [r for r in reports if not r.ok]
+    for report in failed:
+        print(f"\n{report.label}:", file=sys.stderr)
+        for line in report.problems():
+            print(f"  {line}", file=sys.stderr)
+    where = out_dir / overlay.name if overlay else out_dir
+    if where.is_relative_to(root):
+        where = where.relative_to(root)
+    print(
+        f"\n{len(reports)} release(s) rendered to {where}/ and validated "
+        f"against Kubernetes {', '.join(checker.validator.kube_versions)} in "
+        f"{time.monotonic() - started:.1f}s: {len(reports) - len(failed)} ok, "
+        f"{len(failed)} failed"
+    )
+    return 1 if failed else 0

@@ -1,0 +1,144 @@
+"""Scheduling smoke-test releases: groups by namespace, order inside a group, parallel runs,
+and the progress lines printed while they run.
+
+Releases that share a namespace form one group and run one after the other, in inventory
+order except that a release that creates a Secret (a Secret or an ExternalSecret's target)
+another release of the namespace reads comes first. Groups run in parallel.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from chartkit.releases.manifest import Object, containers, is_workload, pod_spec
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Group:
+    namespace: str
+    releases: tuple[str, ...]
+
+
+def group_by_namespace(namespaces: Mapping[str, str]) -> list[Group]:
+    """release -> namespace, in inventory order, to groups in order of first appearance."""
+    groups: dict[str, list[str]] = {}
+    for release, namespace in namespaces.items():
+        groups.setdefault(namespace, []).append(release)
+    return [Group(namespace, tuple(releases)) for namespace, releases in groups.items()]
+
+
+# -- Secrets made and read ----------------------------------------------------------------
+
+
+def _namespace(obj: Object, default: str) -> str:
+    return str((obj.get("metadata") or {}).get("namespace") or default)
+
+
+def secrets_made(objects: Iterable[Object], namespace: str) -> set[tuple[str, str]]:
+    """(namespace, name) of Secrets the objects create, directly or via ExternalSecrets."""
+    made: set[tuple[str, str]] = set()
+    for obj in objects:
+        name = (obj.get("metadata") or {}).get("name")
+        if obj.get("kind") == "Secret" and name:
+            made.add((_namespace(obj, namespace), str(name)))
+        elif obj.get("kind") == "ExternalSecret":
+            target = ((obj.get("spec") or {}).get("target") or {}).get("name") or name
+            if target:
+                made.add((_namespace(obj, namespace), str(target)))
+    return made
+
+
+def secrets_read(objects: Iterable[Object], namespace: str) -> set[tuple[str, str]]:
+    """(namespace, name) of Secrets the objects' pods read (env, envFrom, volumes)."""
+    read: set[tuple[str, str]] = set()
+    for obj in objects:
+        if not is_workload(obj):
+            continue
+        where = _namespace(obj, namespace)
+        spec = pod_spec(obj)
+        for volume in spec.get("volumes") or []:
+            if "secret" in volume:
+                read.add((where, str(volume["secret"].get("secretName"))))
+            for source in (volume.get("projected") or {}).get("sources") or []:
+                if "secret" in source:
+                    read.add((where, str(source["secret"].get("name"))))
+        for container in containers(obj, include_init=True):
+            for item in container.get("env") or []:
+                ref = (item.get("valueFrom") or {}).get("secretKeyRef")
+                if ref and not ref.get("optional"):
+                    read.add((where, str(ref.get("name"))))
+            for item in container.get("envFrom") or []:
+                ref = item.get("secretRef")
+                if ref and not ref.get("optional"):
+                    read.add((where, str(ref.get("name"))))
+    return read
+
+
+def order_by_secrets(
+    releases: Sequence[str], manifests: Mapping[str, Sequence[Object]], namespace: str
+) -> list[str]:
+    """Releases reordered so each comes after the releases making Secrets it reads;
+    otherwise (and in a cycle) the given order is kept."""
+    made = {r: secrets_made(manifests.get(r, ()), namespace) for r in releases}
+    needs: dict[str, set[str]] = {}
+    for release in releases:
+        read = secrets_read(manifests.get(release, ()), namespace)
+        needs[release] = {other for other in releases if other != release and read & made[other]}
+    ordered: list[str] = []
+    pending = list(releases)
+    while pending:
+        ready = next((r for r in pending if needs[r] <= set(ordered)), pending[0])
+        ordered.append(ready)
+        pending.remove(ready)
+    return ordered
+
+
+# -- running ------------------------------------------------------------------------------
+
+
+def run_parallel(items: Sequence[T], work: Callable[[T], R], parallel: int) -> list[R]:
+    """work(item) for every item, at most `parallel` at a time; results in item order.
+    An exception in one item is re-raised after all items finished."""
+    if parallel <= 1 or len(items) <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="smoke") as pool:
+        futures = [pool.submit(work, item) for item in items]
+        return [future.result() for future in futures]
+
+
+class Progress:
+    """Progress lines, one per finished step: elapsed run time, release, step, outcome
+    and the step's own duration. Safe to call from several threads."""
+
+    def __init__(
+        self,
+        write: Callable[[str], Any],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.write = write
+        self.clock = clock
+        self.started = clock()
+        self._lock = threading.Lock()
+
+    def line(self, release: str, step: str, outcome: str, seconds: float | None = None) -> str:
+        elapsed = self.clock() - self.started
+        took = f" ({seconds:.1f}s)" if seconds is not None else ""
+        return f"[{elapsed:7.1f}s] {release:<24} {step:<18} {outcome}{took}"
+
+    def report(self, release: str, step: str, outcome: str, seconds: float | None = None) -> None:
+        text = self.line(release, step, outcome, seconds)
+        with self._lock:
+            self.write(text)
+
+    def note(self, text: str) -> None:
+        elapsed = self.clock() - self.started
+        with self._lock:
+            self.write(f"[{elapsed:7.1f}s] {text}")

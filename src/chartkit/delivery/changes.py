@@ -1,0 +1,202 @@
+"""Which charts and releases a change touches.
+
+Like chart-testing: the change is everything between the merge base of HEAD and the target
+branch and the working tree (committed, staged, unstaged and untracked files). Changes to
+documentation only (*.md) count for nothing.
+
+- A chart changes when a file under charts/<chart>/ changes. Charts that depend on it
+  through a `file://` dependency are affected too (every chart depends on charts/common,
+  so a library change affects them all).
+- A release is affected when its chart is, when one of its values files or its smoke
+  values (ci/smoke/<release>.yaml) changes, or when its helmfile.yaml entry changes.
+- A change to the smoke machinery (cluster set-up, prerequisites, kind config, CRDs, the
+  smoke tests) affects every release.
+
+Every changed chart (not merely affected) must raise its Chart.yaml version above the
+merge base's (chartkit.delivery.version_bump).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from chartkit.delivery.git import changed_files, show
+
+DOCS_PATTERNS = ("*.md",)
+# Files whose change means every release is smoke-tested again.
+SMOKE_MACHINERY = (
+    "ci/prereqs.yaml",
+    "ci/kind-config.yaml",
+    "ci/smoke/plan.yaml",
+    "ci/crds/*",
+    "ci/tools.json",
+    "src/chartkit/cluster/choice.py",
+    "src/chartkit/cluster/kind.py",
+    "src/chartkit/cluster/prereq*.py",
+    "src/chartkit/cluster/release_run.py",
+    "src/chartkit/cluster/rollouts.py",
+    "src/chartkit/cluster/schedule.py",
+    "src/chartkit/cluster/shared_volume.py",
+    "src/chartkit/cluster/smoke*.py",
+    "src/chartkit/checks/podsecurity.py",
+    "src/chartkit/tools/helm.py",
+    "src/chartkit/tools/kubectl.py",
+    "tests/smoke/*",
+)
+
+
+def is_docs(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return any(fnmatch.fnmatch(name, pattern) for pattern in DOCS_PATTERNS)
+
+
+def _matches(path: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatch(path, pattern) for pattern in patterns)
+
+
+# -- charts ---------------------------------------------------------------------------------
+
+
+def chart_dependencies(root: Path) -> dict[str, set[str]]:
+    """chart -> charts it depends on through file:// repositories."""
+    graph: dict[str, set[str]] = {}
+    for chart_yaml in sorted((root / "charts").glob("*/Chart.yaml")):
+        chart = chart_yaml.parent
+        document = yaml.safe_load(chart_yaml.read_text()) or {}
+        deps: set[str] = set()
+        for dep in document.get("dependencies") or []:
+            repository = str(dep.get("repository") or "")
+            if repository.startswith("file://"):
+                target = (chart / repository.removeprefix("file://")).resolve()
+                deps.add(target.name)
+        graph[chart.name] = deps
+    return graph
+
+
+def dependents(graph: dict[str, set[str]], charts: Iterable[str]) -> set[str]:
+    """The charts given and every chart depending on them, directly or not."""
+    found = set(charts)
+    grew = True
+    while grew:
+        grew = False
+        for chart, deps in graph.items():
+            if chart not in found and deps & found:
+                found.add(chart)
+                grew = True
+    return found
+
+
+def changed_charts(files: Iterable[str]) -> set[str]:
+    charts = set()
+    for path in files:
+        parts = PurePosixPath(path).parts
+        if len(parts) >= 3 and parts[0] == "charts" and not is_docs(path):
+            charts.add(parts[1])
+    return charts
+
+
+# -- releases -------------------------------------------------------------------------------
+
+
+def _release_entries(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    document = yaml.safe_load(text) or {}
+    return {
+        str(entry.get("name")): entry
+        for entry in document.get("releases") or []
+        if isinstance(entry, dict)
+    }
+
+
+def _chart_name(entry: dict[str, Any]) -> str:
+    return PurePosixPath(str(entry.get("chart", ""))).name
+
+
+@dataclass
+class Changes:
+    base: str
+    files: list[str]
+    changed_charts: list[str]  # files changed under charts/<chart>/ (not docs only)
+    affected_charts: list[str]  # changed charts and every chart depending on them
+    releases: list[str]  # releases to smoke-test
+    reasons: dict[str, str] = field(default_factory=dict)  # release -> why
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "base": self.base,
+            "changed_charts": self.changed_charts,
+            "affected_charts": self.affected_charts,
+            "releases": self.releases,
+            "reasons": self.reasons,
+        }
+
+
+def analyse(root: Path, base: str, files: Sequence[str] | None = None) -> Changes:
+    files = list(changed_files(root, base) if files is None else files)
+    relevant = [f for f in files if not is_docs(f)]
+    charts = changed_charts(relevant)
+    affected = dependents(chart_dependencies(root), charts)
+    head_entries = _release_entries(
+        (root / "helmfile.yaml").read_text() if (root / "helmfile.yaml").exists() else None
+    )
+    base_entries = _release_entries(show(root, base, "helmfile.yaml"))
+    reasons: dict[str, str] = {}
+    machinery = [f for f in relevant if _matches(f, SMOKE_MACHINERY)]
+    for name, entry in head_entries.items():
+        values = [str(v).removeprefix("./") for v in entry.get("values") or []]
+        if machinery:
+            reasons[name] = f"smoke machinery changed ({machinery[0]})"
+        elif _chart_name(entry) in affected:
+            chart = _chart_name(entry)
+            reasons[name] = (
+                f"chart {chart} changed"
+                if chart in charts
+                else (f"chart {chart} depends on a changed chart")
+            )
+        elif changed_values := [v for v in values if v in relevant]:
+            reasons[name] = f"values changed ({changed_values[0]})"
+        elif f"ci/smoke/{name}.yaml" in relevant:
+            reasons[name] = "smoke values changed"
+        elif "helmfile.yaml" in relevant and base_entries.get(name) != entry:
+            reasons[name] = "helmfile.yaml entry changed"
+    return Changes(
+        base=base,
+        files=files,
+        changed_charts=sorted(charts),
+        affected_charts=sorted(affected),
+        releases=[name for name in head_entries if name in reasons],
+        reasons=reasons,
+    )
+
+
+def github_output(changes: Changes) -> str:
+    """Lines for $GITHUB_OUTPUT."""
+    return "\n".join(
+        [
+            f"charts={json.dumps(changes.affected_charts)}",
+            f"releases={','.join(changes.releases)}",
+            f"smoke={'true' if changes.releases else 'false'}",
+        ]
+    )
+
+
+def everything(root: Path) -> Changes:
+    """Every chart and release, as when no base can be found (a new branch's first push)."""
+    charts = sorted(chart_dependencies(root))
+    entries = _release_entries((root / "helmfile.yaml").read_text())
+    return Changes(
+        base="(all)",
+        files=[],
+        changed_charts=charts,
+        affected_charts=charts,
+        releases=list(entries),
+        reasons={name: "every release (--all)" for name in entries},
+    )

@@ -1,0 +1,42 @@
+"""The git questions change detection asks: the merge base, a revision's commit, the files a
+change touches (untracked ones included) and a file as it was at a revision."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+
+class ChangesError(Exception):
+    """git failed, or the repository is not in a state changes can be read from."""
+
+
+def git(repo: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise ChangesError(f"git {' '.join(args)}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def merge_base(repo: Path, target: str) -> str:
+    return git(repo, "merge-base", target, "HEAD").strip()
+
+
+def resolve(repo: Path, revision: str) -> str:
+    """The commit a revision names."""
+    return git(repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
+
+
+def changed_files(repo: Path, base: str) -> list[str]:
+    """Files that differ between `base` and the working tree, untracked ones included."""
+    tracked = git(repo, "diff", "--name-only", "--no-renames", base, "--").splitlines()
+    untracked = git(repo, "ls-files", "--others", "--exclude-standard").splitlines()
+    return sorted({f for f in [*tracked, *untracked] if f})
+
+
+def show(repo: Path, revision: str, path: str) -> str | None:
+    """A file's text at a revision; None when it did not exist there."""
+    try:
+        return git(repo, "show", f"{revision}:{path}")
+    except ChangesError:
+        return None

@@ -1,0 +1,67 @@
+"""Every changed chart must raise its Chart.yaml version above the merge base's; a new
+chart has nothing to compare with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from chartkit.delivery.git import show
+
+
+def parse_version(text: str) -> tuple[tuple[int, int, int], tuple[Any, ...]]:
+    """A SemVer 2 version as a sortable key (pre-releases sort before their release)."""
+    core, _, rest = text.strip().lstrip("v").partition("-")
+    core = core.split("+")[0]
+    pre = rest.split("+")[0]
+    parts = core.split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"not a SemVer version: {text!r}")
+    major, minor, patch = (int(p) for p in parts)
+    if not pre:
+        return (major, minor, patch), (1,)
+    identifiers = tuple(
+        (0, int(item), "") if item.isdigit() else (1, 0, item) for item in pre.split(".")
+    )
+    return (major, minor, patch), (0, *identifiers)
+
+
+@dataclass(frozen=True)
+class BumpProblem:
+    chart: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"charts/{self.chart}/Chart.yaml: {self.message}"
+
+
+def version_problems(root: Path, base: str, charts: Iterable[str]) -> list[BumpProblem]:
+    """Changed charts whose version is not above the merge base's."""
+    problems = []
+    for chart in sorted(charts):
+        path = f"charts/{chart}/Chart.yaml"
+        if not (root / path).exists():
+            continue  # the chart was removed
+        before_text = show(root, base, path)
+        if before_text is None:
+            continue  # a new chart
+        before = str((yaml.safe_load(before_text) or {}).get("version", ""))
+        after = str((yaml.safe_load((root / path).read_text()) or {}).get("version", ""))
+        try:
+            bumped = parse_version(after) > parse_version(before)
+        except ValueError as error:
+            problems.append(BumpProblem(chart, str(error)))
+            continue
+        if not bumped:
+            problems.append(
+                BumpProblem(
+                    chart,
+                    f"the chart changed but its version {after} is not above {before} "
+                    f"(at {base[:12]}); raise `version` (docs-only changes need none)",
+                )
+            )
+    return problems

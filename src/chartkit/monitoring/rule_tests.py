@@ -1,0 +1,124 @@
+"""promtool unit-test files kept as templates: `${name}` placeholders filled per release,
+cases that do not apply left out, expected annotations completed from the rendered rules,
+then run against the release's rule file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from chartkit.monitoring.rules import alert_rules_of
+from chartkit.tools.promtool import Promtool, PromtoolResult, write_yaml
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_.:-]+)\}")
+
+
+def fill_placeholders(node: Any, values: Mapping[str, Any]) -> Any:
+    """A copy of a parsed YAML document with every `${name}` in its strings replaced; an
+    unknown placeholder is an error."""
+    if isinstance(node, dict):
+        return {k: fill_placeholders(v, values) for k, v in node.items()}
+    if isinstance(node, list):
+        return [fill_placeholders(v, values) for v in node]
+    if isinstance(node, str):
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in values:
+                raise KeyError(f"placeholder ${{{name}}} has no value (known: {sorted(values)})")
+            return str(values[name])
+
+        return _PLACEHOLDER.sub(replace, node)
+    return node
+
+
+def placeholders_in(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        return set().union(*(placeholders_in(v) for v in node.values())) if node else set()
+    if isinstance(node, list):
+        return set().union(*(placeholders_in(v) for v in node)) if node else set()
+    if isinstance(node, str):
+        return set(_PLACEHOLDER.findall(node))
+    return set()
+
+
+_LABEL_REFERENCE = re.compile(r"\{\{\s*\$labels\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def expand_annotation(text: str, labels: Mapping[str, str]) -> str:
+    """An annotation as Prometheus expands it, for the `{{ $labels.name }}` references the
+    charts use; any other template syntax is refused (the expectation would be a guess)."""
+    expanded = _LABEL_REFERENCE.sub(lambda m: str(labels.get(m.group(1), "")), text)
+    if "{{" in expanded:
+        raise ValueError(f"annotation uses template syntax other than $labels: {text}")
+    return expanded
+
+
+def complete_expected_annotations(test_file: dict[str, Any], alerts: Mapping[str, Any]) -> None:
+    """Fill in exp_annotations an alert_rule_test leaves out, from the rendered rule."""
+    for group in test_file.get("tests") or []:
+        for case in group.get("alert_rule_test") or []:
+            rule = alerts.get(case["alertname"])
+            for expected in case.get("exp_alerts") or []:
+                if "exp_annotations" in expected or rule is None:
+                    continue
+                labels = {"alertname": case["alertname"], **(expected.get("exp_labels") or {})}
+                expected["exp_annotations"] = {
+                    key: expand_annotation(str(value), labels)
+                    for key, value in (rule.get("annotations") or {}).items()
+                }
+
+
+def run_rule_tests(
+    promtool: Promtool,
+    rules: Mapping[str, Any],
+    test_template: Path,
+    placeholders: Mapping[str, Any],
+    workdir: Path,
+    strip_keys: Sequence[str] = (),
+) -> PromtoolResult:
+    """Run a promtool unit-test template against a rule file.
+
+    The template's `${name}` placeholders are filled in (a case whose eval_time is a
+    placeholder set to None does not apply and is left out), keys in `strip_keys` (notes a
+    test reads itself) are removed from each test group, exp_annotations left out are filled
+    from the rendered rules, and `rule_files` points at the rule file written next to it.
+    """
+    document = yaml.safe_load(test_template.read_text())
+    drop_inapplicable_cases(document, placeholders)
+    document = fill_placeholders(document, placeholders)
+    for group in document.get("tests") or []:
+        for key in strip_keys:
+            group.pop(key, None)
+    complete_expected_annotations(document, alert_rules_of(rules))
+    workdir.mkdir(parents=True, exist_ok=True)
+    write_yaml(workdir / "rules.yaml", dict(rules))
+    document["rule_files"] = ["rules.yaml"]
+    test_path = write_yaml(workdir / test_template.name, document)
+    return promtool.test_rules(test_path)
+
+
+def drop_inapplicable_cases(document: dict[str, Any], placeholders: Mapping[str, Any]) -> None:
+    """Leave out cases whose eval_time is a placeholder set to None, and test groups left
+    without cases."""
+
+    def applies(case: Mapping[str, Any]) -> bool:
+        match = _PLACEHOLDER.fullmatch(str(case.get("eval_time", "")))
+        return not (
+            match and match.group(1) in placeholders and placeholders[match.group(1)] is None
+        )
+
+    groups = []
+    for group in document.get("tests") or []:
+        cases = 0
+        for key in ("alert_rule_test", "promql_expr_test"):
+            if key in group:
+                group[key] = [case for case in group[key] if applies(case)]
+                cases += len(group[key])
+        if cases:
+            groups.append(group)
+    document["tests"] = groups

@@ -1,0 +1,314 @@
+"""A thin, typed wrapper around the helm command line.
+
+Short commands (template, lint, dependency build) capture their output; long ones that talk
+to a cluster (install/upgrade, test, rollback, uninstall) stream it as it comes, through
+subprocess-tee, and are bounded by a hard timeout. Every failure raises HelmError carrying
+helm's stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import subprocess_tee
+import yaml
+
+# Helm prints this when a chart's charts/common is a symlink to the library chart; it is
+# expected in this repository and only noise in error reports.
+_SYMLINK_NOTICE = "found symbolic link in path"
+
+
+class HelmError(Exception):
+    """A helm command failed (non-zero exit or timeout)."""
+
+    def __init__(self, command: Sequence[str], returncode: int, stderr: str) -> None:
+        self.command = list(command)
+        self.returncode = returncode
+        self.stderr = strip_notices(stderr)
+        super().__init__(
+            f"helm {command[1] if len(command) > 1 else ''} failed "
+            f"(exit {returncode}): {self.stderr.strip()}"
+        )
+
+
+def strip_notices(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if _SYMLINK_NOTICE not in line)
+
+
+@dataclass(frozen=True)
+class Helm:
+    """One helm binary, optionally pointed at a kubeconfig and context."""
+
+    binary: Path
+    timeout_seconds: float = 120.0
+    kubeconfig: Path | None = None
+    kube_context: str | None = None
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def cluster_flags(self) -> list[str]:
+        flags: list[str] = []
+        if self.kubeconfig:
+            flags += ["--kubeconfig", str(self.kubeconfig)]
+        if self.kube_context:
+            flags += ["--kube-context", self.kube_context]
+        return flags
+
+    def _env(self) -> dict[str, str] | None:
+        if not self.extra_env:
+            return None
+        import os
+
+        return {**os.environ, **self.extra_env}
+
+    def run(
+        self, args: Sequence[str], timeout: float | None = None, stdout_in_error: bool = False
+    ) -> str:
+        """Run helm and return its stdout; raise HelmError on failure."""
+        command = [str(self.binary), *args]
+        try:
+            result = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                env=self._env(),
+                timeout=timeout or self.timeout_seconds,
+            )
+        except subprocess.TimeoutExpired as expired:
+            raise HelmError(command, -1, f"timed out after {expired.timeout}s") from None
+        if result.returncode != 0:
+            detail = result.stderr
+            if stdout_in_error:
+                detail = f"{result.stdout.rstrip()}\n{result.stderr}"
+            raise HelmError(command, result.returncode, detail)
+        return result.stdout
+
+    def run_streamed(self, args: Sequence[str], timeout: float | None = None) -> str:
+        """Run a long helm command, echoing its output live; return stdout."""
+        limit = math.ceil(timeout or self.timeout_seconds)  # timeout(1) reads 0 as "no limit"
+        timeout_binary = shutil.which("timeout")
+        command = [str(self.binary), *args]
+        wrapped = (
+            [timeout_binary, "--kill-after=10", str(int(limit)), *command]
+            if timeout_binary
+            else command
+        )
+        kwargs: dict[str, Any] = {"tee": True}
+        if self._env() is not None:
+            kwargs["env"] = self._env()
+        result = subprocess_tee.run(wrapped, **kwargs)
+        if result.returncode == 124 and timeout_binary:
+            raise HelmError(command, 124, f"timed out after {int(limit)}s\n{result.stderr or ''}")
+        if result.returncode != 0:
+            raise HelmError(command, result.returncode, result.stderr or "")
+        return result.stdout or ""
+
+    # -- commands ---------------------------------------------------------------------
+
+    def version(self) -> str:
+        """The helm version without the leading v, e.g. "4.1.4"."""
+        return self.run(["version", "--template", "{{.Version}}"]).strip().lstrip("v")
+
+    def template_text(
+        self,
+        chart: Path | str,
+        release: str,
+        namespace: str = "default",
+        values_files: Iterable[Path | str] = (),
+        set_values: Mapping[str, Any] | None = None,
+        kube_version: str | None = None,
+        api_versions: Iterable[str] = (),
+        include_crds: bool = False,
+    ) -> str:
+        args = ["template", release, str(chart), "--namespace", namespace]
+        for values_file in values_files:
+            args += ["--values", str(values_file)]
+        for key, value in (set_values or {}).items():
+            args += ["--set-json", f"{key}={json.dumps(value)}"]
+        if kube_version:
+            args += ["--kube-version", kube_version]
+        for api_version in api_versions:
+            args += ["--api-versions", api_version]
+        if include_crds:
+            args.append("--include-crds")
+        return self.run(args)
+
+    def template(self, chart: Path | str, release: str, **options: Any) -> list[dict[str, Any]]:
+        """Render a chart and return its objects (empty documents dropped).
+
+        Options are those of template_text: namespace, values_files, set_values,
+        kube_version, api_versions, include_crds.
+        """
+        return parse_objects(self.template_text(chart, release, **options))
+
+    def lint(
+        self,
+        chart: Path | str,
+        values_files: Iterable[Path | str] = (),
+        strict: bool = True,
+        namespace: str | None = None,
+    ) -> str:
+        args = ["lint", str(chart)]
+        if strict:
+            args.append("--strict")
+        if namespace:
+            args += ["--namespace", namespace]
+        for values_file in values_files:
+            args += ["--values", str(values_file)]
+        # helm prints lint findings on stdout and only a summary on stderr
+        return self.run(args, stdout_in_error=True)
+
+    def dependency_build(self, chart: Path | str) -> str:
+        return self.run(["dependency", "build", str(chart)])
+
+    def _cluster_run(self, args: list[str], timeout: str, stream: bool) -> str:
+        """A command against the cluster: streamed live, or captured (for parallel callers,
+        whose outputs would interleave); helm's stdout joins the error when captured."""
+        limit = seconds(timeout) + 60
+        if stream:
+            return self.run_streamed([*args, *self.cluster_flags()], timeout=limit)
+        return self.run([*args, *self.cluster_flags()], timeout=limit, stdout_in_error=True)
+
+    def _wait_flags(self, wait: bool, strategy: str, timeout: str) -> list[str]:
+        """helm 4 chooses how to wait (watcher, legacy); helm 3 only has --wait."""
+        if not wait:
+            return []
+        flag = f"--wait={strategy}" if self.major_version >= 4 else "--wait"
+        return [flag, "--timeout", timeout]
+
+    @cached_property
+    def major_version(self) -> int:
+        return int(self.version().split(".")[0])
+
+    def upgrade_install(
+        self,
+        release: str,
+        chart: Path | str,
+        namespace: str,
+        values_files: Iterable[Path | str] = (),
+        set_values: Mapping[str, Any] | None = None,
+        wait: bool = True,
+        timeout: str = "5m",
+        create_namespace: bool = False,
+        wait_strategy: str = "watcher",
+        stream: bool = True,
+        repo: str | None = None,
+        chart_version: str | None = None,
+    ) -> str:
+        """Install or upgrade a release from a chart directory, or from `chart` in the
+        repository at `repo` URL (at `chart_version`, default the latest)."""
+        args = ["upgrade", "--install", release, str(chart)]
+        if repo:
+            args += ["--repo", repo]
+        if chart_version:
+            args += ["--version", chart_version]
+        args += ["--namespace", namespace]
+        for values_file in values_files:
+            args += ["--values", str(values_file)]
+        for key, value in (set_values or {}).items():
+            args += ["--set-json", f"{key}={json.dumps(value)}"]
+        if create_namespace:
+            args.append("--create-namespace")
+        args += self._wait_flags(wait, wait_strategy, timeout)
+        return self._cluster_run(args, timeout, stream)
+
+    def test(
+        self,
+        release: str,
+        namespace: str,
+        timeout: str = "5m",
+        logs: bool = True,
+        stream: bool = True,
+    ) -> str:
+        args = ["test", release, "--namespace", namespace, "--timeout", timeout]
+        if logs:
+            args.append("--logs")
+        return self._cluster_run(args, timeout, stream)
+
+    def rollback(
+        self,
+        release: str,
+        namespace: str,
+        revision: int | None = None,
+        wait: bool = True,
+        timeout: str = "5m",
+        wait_strategy: str = "watcher",
+        stream: bool = True,
+    ) -> str:
+        args = [
+            "rollback",
+            release,
+            *([str(revision)] if revision else []),
+            "--namespace",
+            namespace,
+        ]
+        args += self._wait_flags(wait, wait_strategy, timeout)
+        return self._cluster_run(args, timeout, stream)
+
+    def uninstall(
+        self,
+        release: str,
+        namespace: str,
+        wait: bool = True,
+        timeout: str = "5m",
+        wait_strategy: str = "watcher",
+        stream: bool = True,
+    ) -> str:
+        args = ["uninstall", release, "--namespace", namespace]
+        args += self._wait_flags(wait, wait_strategy, timeout)
+        return self._cluster_run(args, timeout, stream)
+
+    def history(self, release: str, namespace: str, output: str = "json") -> Any:
+        """The release's revisions: parsed from JSON, or helm's table with output="table"."""
+        out = self.run(
+            [
+                "history",
+                release,
+                "--namespace",
+                namespace,
+                "--output",
+                output,
+                *self.cluster_flags(),
+            ]
+        )
+        return list(json.loads(out or "[]")) if output == "json" else out
+
+    def get_manifest(
+        self, release: str, namespace: str, revision: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The objects a deployed revision (default: the current one) holds."""
+        args = ["get", "manifest", release, "--namespace", namespace, *self.cluster_flags()]
+        if revision is not None:
+            args += ["--revision", str(revision)]
+        return parse_objects(self.run(args))
+
+
+def parse_objects(text: str) -> list[dict[str, Any]]:
+    """Parse a multi-document YAML stream into objects, dropping empty documents."""
+    return [doc for doc in yaml.safe_load_all(text) if isinstance(doc, dict) and doc]
+
+
+def seconds(duration: str) -> float:
+    """Seconds in a helm duration such as "5m", "90s" or "1h30m"."""
+    total, number = 0.0, ""
+    units = {"h": 3600, "m": 60, "s": 1}
+    for char in duration:
+        if char.isdigit() or char == ".":
+            number += char
+        elif char in units and number:
+            total += float(number) * units[char]
+            number = ""
+        else:
+            raise ValueError(f"not a duration: {duration!r}")
+    if number:
+        total += float(number)
+    return total

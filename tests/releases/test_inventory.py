@@ -1,0 +1,240 @@
+"""Unit tests for chartkit.releases.inventory: the real helmfile.yaml, and malformed inventories."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from chartkit.releases.inventory import (
+    INVENTORY_FILE,
+    Inventory,
+    InventoryError,
+    Overlay,
+    Release,
+    find_root,
+    load,
+)
+
+# -- the repository's own inventory ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real(repo_root: Path) -> Inventory:
+    return load(repo_root)
+
+
+def test_real_inventory_matches_helmfile(real: Inventory, repo_root: Path) -> None:
+    entries = yaml.safe_load((repo_root / INVENTORY_FILE).read_text())["releases"]
+    assert [r.name for r in real.releases] == [e["name"] for e in entries]
+    assert [r.namespace for r in real.releases] == [e["namespace"] for e in entries]
+
+
+def test_real_release_names_are_unique(real: Inventory) -> None:
+    names = [r.name for r in real.releases]
+    assert names and len(names) == len(set(names))
+
+
+def test_every_real_release_has_a_chart_and_values_files(real: Inventory, repo_root: Path) -> None:
+    for release in real.releases:
+        assert release.chart.is_absolute()
+        assert (release.chart / "Chart.yaml").is_file(), release.name
+        assert release.chart.is_relative_to(repo_root.resolve() / "charts"), release.name
+        assert release.values, f"{release.name} has no values file"
+        for values in release.values:
+            assert values.is_absolute() and values.is_file(), (release.name, values)
+        assert release.labels.get("team"), release.name
+
+
+def test_real_overlays(real: Inventory, repo_root: Path) -> None:
+    names = [o.name for o in real.overlays]
+    assert {"dev", "prod"} <= set(names)
+    assert names == sorted(names)
+    prod = real.overlay("prod")
+    assert prod.path == repo_root / "values" / "env" / "prod.yaml"
+    assert prod.path.is_file()
+
+
+def test_real_charts_and_lookup(real: Inventory) -> None:
+    charts = real.charts()
+    assert charts == sorted(set(charts))
+    assert {c.name for c in charts} == {r.chart_name for r in real.releases}
+    first = real.releases[0]
+    assert real.release(first.name) is first
+    assert first in real.releases_of_chart(first.chart)
+
+
+# -- a throwaway repository ----------------------------------------------------------------------
+
+
+def make_repo(root: Path, releases: Any) -> Path:
+    for chart in ("api", "worker"):
+        (root / "charts" / chart).mkdir(parents=True, exist_ok=True)
+        (root / "charts" / chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {chart}\n")
+    (root / "charts" / "not-a-chart").mkdir(exist_ok=True)
+    (root / "values" / "env").mkdir(parents=True, exist_ok=True)
+    for name in ("a.yaml", "b.yaml", "env/prod.yaml", "env/dev.yaml"):
+        (root / "values" / name).write_text("{}\n")
+    (root / "values" / "env" / "README.md").write_text("not an overlay\n")
+    document = releases if isinstance(releases, str) else yaml.safe_dump({"releases": releases})
+    (root / INVENTORY_FILE).write_text(document)
+    return root
+
+
+def entry(name: str = "foo", **fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "name": name,
+        "namespace": "shop",
+        "chart": "./charts/api",
+        "values": ["values/a.yaml"],
+    }
+    base.update(fields)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+GOOD = entry("good")
+
+
+def test_valid_inventory(tmp_path: Path) -> None:
+    root = make_repo(
+        tmp_path,
+        [
+            entry("api", values=["values/a.yaml", "values/b.yaml"], labels={"tier": "api"}),
+            entry("worker", namespace="jobs", chart="charts/worker", values=[]),
+            {"name": "bare", "namespace": "shop", "chart": "./charts/api"},
+        ],
+    )
+    inventory = load(root)
+    api, worker, bare = inventory.releases
+    assert api == Release(
+        name="api",
+        namespace="shop",
+        chart=(root / "charts/api").resolve(),
+        values=((root / "values/a.yaml").resolve(), (root / "values/b.yaml").resolve()),
+    )
+    assert api.labels == {"tier": "api"}
+    assert api.chart_name == "api"
+    assert worker.chart == (root / "charts/worker").resolve() and worker.values == ()
+    assert bare.values == () and bare.labels == {}
+    assert inventory.overlays == (
+        Overlay("dev", root / "values/env/dev.yaml"),
+        Overlay("prod", root / "values/env/prod.yaml"),
+    )
+    assert inventory.charts() == [
+        (root / "charts/api").resolve(),
+        (root / "charts/worker").resolve(),
+    ]
+    assert inventory.releases_of_chart((root / "charts/api").resolve()) == [api, bare]
+
+
+def test_no_overlay_directory(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, [GOOD])
+    for path in (root / "values" / "env").iterdir():
+        path.unlink()
+    (root / "values" / "env").rmdir()
+    assert load(root).overlays == ()
+
+
+BAD_ENTRIES = [
+    pytest.param(entry(name=None), "releases[1]", "`name`", id="missing-name"),
+    pytest.param(entry(name="Foo_Bar"), "releases[1] (Foo_Bar)", "`name`", id="bad-name"),
+    pytest.param(entry(name="x" * 54), "releases[1] (" + "x" * 54 + ")", "`name`", id="long-name"),
+    pytest.param(entry(name=42), "releases[1]", "`name`", id="name-not-a-string"),
+    pytest.param(entry(namespace="Shop_NS"), "releases[1] (foo)", "`namespace`", id="bad-ns"),
+    pytest.param(entry(namespace=None), "releases[1] (foo)", "`namespace`", id="missing-ns"),
+    pytest.param(entry(chart=None), "releases[1] (foo)", "`chart`", id="missing-chart"),
+    pytest.param(entry(chart=""), "releases[1] (foo)", "`chart`", id="empty-chart"),
+    pytest.param(
+        entry(chart="./charts/not-a-chart"), "releases[1] (foo)", "no Chart.yaml", id="not-a-chart"
+    ),
+    pytest.param(
+        entry(chart="./charts/missing"), "releases[1] (foo)", "'./charts/missing'", id="no-dir"
+    ),
+    pytest.param(
+        entry(values="values/a.yaml"), "releases[1] (foo)", "`values`", id="values-not-a-list"
+    ),
+    pytest.param(
+        entry(values=["values/a.yaml", "values/nope.yaml"]),
+        "releases[1] (foo)",
+        "values[1] 'values/nope.yaml' does not exist",
+        id="values-file-missing",
+    ),
+    pytest.param(
+        entry(values=[{"replicas": 2}]), "releases[1] (foo)", "values[0]", id="inline-values"
+    ),
+    pytest.param(entry(labels={"tier": 1}), "releases[1] (foo)", "`labels`", id="label-not-str"),
+    pytest.param(entry(labels=["tier"]), "releases[1] (foo)", "`labels`", id="labels-not-a-map"),
+    pytest.param("foo", "releases[1]", "expected a mapping, got str", id="not-a-mapping"),
+    pytest.param(["foo"], "releases[1]", "expected a mapping, got list", id="list-entry"),
+    pytest.param(entry("good"), "releases[1] (good)", "releases[0]", id="duplicate-name"),
+]
+
+
+@pytest.mark.parametrize(("bad", "where", "field"), BAD_ENTRIES)
+def test_malformed_entry_names_entry_and_field(
+    tmp_path: Path, bad: Any, where: str, field: str
+) -> None:
+    root = make_repo(tmp_path, [GOOD, bad, entry("later")])
+    with pytest.raises(InventoryError) as raised:
+        load(root)
+    message = str(raised.value)
+    assert message.startswith(f"{INVENTORY_FILE}: {where}: "), message
+    assert field in message
+
+
+def test_duplicate_name_is_reported_at_the_second_use(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, [entry("a"), entry("b"), entry("a", namespace="other")])
+    with pytest.raises(
+        InventoryError, match=re.escape("releases[2] (a): name already used by releases[0]")
+    ):
+        load(root)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param("releases: {a: 1}\n", id="releases-not-a-list"),
+        pytest.param("repositories: []\n", id="no-releases"),
+        pytest.param("- name: x\n", id="top-level-list"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_inventory_without_releases_list(tmp_path: Path, document: str) -> None:
+    root = make_repo(tmp_path, document)
+    with pytest.raises(InventoryError, match="expected a mapping with a `releases:` list"):
+        load(root)
+
+
+def test_invalid_yaml(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, "releases: [\n")
+    with pytest.raises(InventoryError, match="is not valid YAML"):
+        load(root)
+
+
+def test_missing_inventory(tmp_path: Path) -> None:
+    with pytest.raises(InventoryError, match="does not exist"):
+        load(tmp_path)
+
+
+def test_unknown_release_and_overlay_list_the_known_ones(tmp_path: Path) -> None:
+    inventory = load(make_repo(tmp_path, [entry("api"), entry("worker")]))
+    with pytest.raises(InventoryError, match=r"no release named 'web'.*known: api, worker"):
+        inventory.release("web")
+    with pytest.raises(InventoryError, match=r"no overlay named 'staging'.*known: dev, prod"):
+        inventory.overlay("staging")
+
+
+def test_find_root_walks_up(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, [GOOD])
+    deep = root / "charts" / "api" / "templates"
+    deep.mkdir()
+    assert find_root(deep) == root.resolve()
+    assert find_root(root) == root.resolve()
+
+
+def test_find_root_without_inventory(tmp_path: Path) -> None:
+    with pytest.raises(InventoryError, match=f"no {INVENTORY_FILE}"):
+        find_root(tmp_path)

@@ -1,0 +1,264 @@
+"""Unit tests for chartkit.releases.render: CRD API versions and the Renderer's render cache."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chartkit.releases.inventory import Inventory, Overlay, Release
+from chartkit.releases.manifest import Manifest
+from chartkit.releases.render import Renderer, crd_api_versions, render_inventory
+from chartkit.tools.helm import Helm, HelmError
+from chartkit.tools.toolbox import Toolbox
+
+# A fake helm: appends "<version> <argv>" to .tools/helm/calls, prints one ConfigMap named
+# after the release, and fails for any chart whose path contains "broken".
+FAKE_HELM = """\
+#!/bin/sh
+here=$(dirname "$0")
+echo "$(basename "$here") $*" >> "$here/../calls"
+case "$3" in
+  *broken*) echo "Error: template: broken/templates/x.yaml: boom" >&2; exit 1 ;;
+esac
+printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: %s\\n---\\n' "$2"
+"""
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v2
+      served: true
+      storage: true
+    - name: v1
+      served: false
+      storage: false
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: not-a-crd}
+---
+"""
+
+
+def write(path: Path, text: str, mode: int | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    if mode is not None:
+        path.chmod(mode)
+    return path
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    write(
+        tmp_path / "ci/tools.json",
+        '{"default_helm": "0.0.1", "helm": {"0.0.1": {}, "0.0.2": {}}}',
+    )
+    for version in ("0.0.1", "0.0.2"):
+        write(tmp_path / f".tools/helm/{version}/helm", FAKE_HELM, 0o755)
+    write(tmp_path / "ci/crds/widgets.yaml", CRD)
+    write(tmp_path / "ci/crds/README.md", "kind: CustomResourceDefinition\n")
+    for chart in ("web", "broken"):
+        write(tmp_path / f"charts/{chart}/Chart.yaml", f"apiVersion: v2\nname: {chart}\n")
+    write(tmp_path / "values/a.yaml", "{}\n")
+    write(tmp_path / "values/env/prod.yaml", "{}\n")
+    return tmp_path
+
+
+def calls(root: Path) -> list[str]:
+    log = root / ".tools/helm/calls"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+# -- crd_api_versions ---------------------------------------------------------------------------
+
+
+def test_crd_api_versions_of_the_pinned_crds(repo_root: Path) -> None:
+    found = crd_api_versions(repo_root / "ci" / "crds")
+    assert found == tuple(sorted(set(found)))
+    assert {
+        "argoproj.io/v1alpha1",
+        "argoproj.io/v1alpha1/Rollout",
+        "argoproj.io/v1alpha1/AnalysisTemplate",
+        "monitoring.coreos.com/v1",
+        "monitoring.coreos.com/v1/ServiceMonitor",
+        "monitoring.coreos.com/v1/PodMonitor",
+        "monitoring.coreos.com/v1/PrometheusRule",
+        "external-secrets.io/v1",
+        "external-secrets.io/v1/ExternalSecret",
+        "external-secrets.io/v1/SecretStore",
+        "external-secrets.io/v1/ClusterSecretStore",
+    } <= set(found)
+    # v1beta1 is still in the external-secrets CRDs, but no longer served
+    assert not [v for v in found if v.startswith("external-secrets.io/v1beta1")]
+
+
+def test_crd_api_versions_lists_served_versions_and_kinds_only(root: Path) -> None:
+    assert crd_api_versions(root / "ci" / "crds") == (
+        "example.com/v2",
+        "example.com/v2/Widget",
+    )
+
+
+def test_crd_api_versions_of_an_empty_directory(tmp_path: Path) -> None:
+    assert crd_api_versions(tmp_path) == ()
+
+
+# -- the render cache ---------------------------------------------------------------------------
+
+
+def test_same_request_renders_once(root: Path) -> None:
+    renderer = Renderer(root)
+    first = renderer.render("web")
+    assert isinstance(first, Manifest)
+    assert first.names("ConfigMap") == ["web"]
+    assert renderer.render("web") is first
+    assert renderer.render("charts/web", release="web", namespace="default") is first
+    assert renderer.render(root / "charts/web", helm_version="0.0.1") is first
+    assert calls(root) == [f"0.0.1 template web {root / 'charts/web'} --namespace default"]
+
+
+def test_set_values_key_order_does_not_matter(root: Path) -> None:
+    renderer = Renderer(root)
+    first = renderer.render("web", set_values={"a": 1, "b": {"c": [1, 2]}})
+    assert renderer.render("web", set_values={"b": {"c": [1, 2]}, "a": 1}) is first
+    assert len(calls(root)) == 1
+    renderer.render("web", set_values={"a": 2, "b": {"c": [1, 2]}})
+    assert len(calls(root)) == 2
+
+
+def test_values_paths_are_resolved_against_the_root(root: Path) -> None:
+    renderer = Renderer(root)
+    first = renderer.render("web", values_files=["values/a.yaml"])
+    assert renderer.render("web", values_files=[root / "values/a.yaml"]) is first
+    (call,) = calls(root)
+    assert f"--values {root / 'values/a.yaml'}" in call
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"release": "other"},
+        {"namespace": "shop"},
+        {"values_files": ["values/env/prod.yaml"]},
+        {"set_values": {"a": 1}},
+        {"api_versions": ["example.com/v2"]},
+        {"helm_version": "0.0.2"},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_each_option_is_part_of_the_request(root: Path, change: dict[str, Any]) -> None:
+    renderer = Renderer(root)
+    base = renderer.render("web")
+    changed = renderer.render("web", **change)
+    assert changed is not base
+    assert len(calls(root)) == 2
+    assert renderer.render("web", **change) is changed
+    assert len(calls(root)) == 2
+
+
+def test_helm_version_selects_the_binary(root: Path) -> None:
+    renderer = Renderer(root)
+    renderer.render("web", helm_version="0.0.2")
+    renderer.render("web")
+    assert [call.split()[0] for call in calls(root)] == ["0.0.2", "0.0.1"]
+    assert renderer.helm("0.0.2") is renderer.helm("0.0.2")
+
+
+def test_render_failures_are_cached_and_raised_again(root: Path) -> None:
+    renderer = Renderer(root)
+    with pytest.raises(HelmError) as first:
+        renderer.render("broken")
+    with pytest.raises(HelmError) as second:
+        renderer.render("broken")
+    assert second.value is first.value
+    assert "broken/templates/x.yaml: boom" in first.value.stderr
+    assert len(calls(root)) == 1
+
+
+def test_render_release_uses_overlay_last_and_the_platform_api_versions(root: Path) -> None:
+    renderer = Renderer(root)
+    release = Release(
+        name="web-prod",
+        namespace="shop",
+        chart=(root / "charts/web").resolve(),
+        values=((root / "values/a.yaml").resolve(),),
+    )
+    overlay = Overlay("prod", root / "values/env/prod.yaml")
+    manifest = renderer.render_release(release, overlay)
+    assert manifest.names("ConfigMap") == ["web-prod"]
+    assert renderer.render_release(release, overlay) is manifest
+    (call,) = calls(root)
+    assert call == (
+        f"0.0.1 template web-prod {root / 'charts/web'} --namespace shop"
+        f" --values {root / 'values/a.yaml'} --values {root / 'values/env/prod.yaml'}"
+        " --api-versions example.com/v2 --api-versions example.com/v2/Widget"
+    )
+    renderer.render_release(release, None, helm_version="0.0.2")
+    assert calls(root)[1].startswith("0.0.2 template web-prod ")
+    assert "env/prod.yaml" not in calls(root)[1]
+
+
+def test_render_inventory_maps_failures_to_their_error(root: Path) -> None:
+    releases = tuple(
+        Release(name=name, namespace="shop", chart=(root / f"charts/{name}").resolve(), values=())
+        for name in ("web", "broken")
+    )
+    inventory = Inventory(root=root, releases=releases, overlays=())
+    results = render_inventory(Renderer(root), inventory, overlay=None)
+    assert list(results) == ["web", "broken"]
+    assert isinstance(results["web"], Manifest)
+    assert isinstance(results["broken"], HelmError)
+
+
+def test_chart_path(root: Path) -> None:
+    renderer = Renderer(root)
+    assert renderer.chart_path("web") == (root / "charts/web").resolve()
+    assert renderer.chart_path("charts/web") == (root / "charts/web").resolve()
+    assert renderer.chart_path(root / "elsewhere") == (root / "elsewhere").resolve()
+
+
+def test_renderer_with_real_helm_renders_each_request_once(
+    repo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chart = tmp_path / "tiny"
+    write(chart / "Chart.yaml", "apiVersion: v2\nname: tiny\nversion: 0.1.0\n")
+    write(
+        chart / "templates/cm.yaml",
+        textwrap.dedent(
+            """\
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: {{ .Release.Name }}
+            data:
+              size: {{ .Values.size | default "small" | quote }}
+            """
+        ),
+    )
+    rendered: list[tuple[str, str]] = []
+    original = Helm.template
+
+    def counting(self: Helm, chart: Any, release: str, **options: Any) -> Any:
+        rendered.append((self.binary.parent.name, release))
+        return original(self, chart, release, **options)
+
+    monkeypatch.setattr(Helm, "template", counting)
+    renderer = Renderer(repo_root)
+    default = Toolbox(repo_root).default_helm_version()
+    small = renderer.render(chart, release="demo")
+    assert renderer.render(chart, release="demo") is small
+    large = renderer.render(chart, release="demo", set_values={"size": "large"})
+    assert small.get("ConfigMap", "demo")["data"] == {"size": "small"}
+    assert large.get("ConfigMap", "demo")["data"] == {"size": "large"}
+    assert rendered == [(default, "demo"), (default, "demo")]
