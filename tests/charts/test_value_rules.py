@@ -146,6 +146,11 @@ MODEL_RULES: dict[str, tuple[dict[str, Any], str, str]] = {
         "outside 1..200",
     ),
     "replicas-zero": ({"web": {"replicaCount": 0}}, "web.replicaCount", "outside 1..200"),
+    "hpa-min-zero": (
+        {"web": {"autoscaling": {"enabled": True, "minReplicas": 0}}},
+        "web.autoscaling.minReplicas",
+        "0 is outside 1..200",
+    ),
     "replicas-above-bound": (
         {"worker": {"replicaCount": 500}},
         "worker.replicaCount",

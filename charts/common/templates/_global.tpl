@@ -64,7 +64,10 @@ Usage: include "common.autoscaling.bounds" (dict "context" $ "autoscaling" .Valu
 {{- define "common.autoscaling.bounds" -}}
 {{- $field := .field | default "autoscaling" -}}
 {{- $global := .context.Values.global | default dict -}}
-{{- $given := .autoscaling.minReplicas | default 1 -}}
+{{- $given := .autoscaling.minReplicas -}}
+{{- if kindIs "invalid" $given -}}
+{{- $given = 1 -}}
+{{- end -}}
 {{- include "common.rules.replicas" (dict "value" $given "field" (printf "%s.minReplicas" $field)) -}}
 {{- include "common.rules.replicas" (dict "value" .autoscaling.maxReplicas "field" (printf "%s.maxReplicas" $field)) -}}
 {{- $min := int $given -}}
