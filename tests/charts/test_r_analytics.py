@@ -1,11 +1,16 @@
-"""charts/r-analytics: the R Plumber analytics API (release r-analytics, namespace seedtest)."""
+"""charts/r-analytics: the R Plumber analytics API (release r-analytics, namespace seedtest),
+on the workload model of charts/common: its pod through common.podTemplate, the shared keys
+and value rules, its own token, Service, NetworkPolicy and monitoring."""
 
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from chartkit.checks import policy
 from chartkit.checks.schema import SchemaValidator
@@ -57,6 +62,17 @@ def pod_labels(manifest: Manifest) -> dict[str, str]:
     return pod_template_metadata(deployment(manifest))["labels"]
 
 
+def names(error: str, field: str) -> bool:
+    """Whether helm's error names a values field ("a.b[0].c"): the templates' "values error:
+    a.b[0].c:", helm 4's schema error at '/a/b/0/c', helm 3's "- a.b.0.c:"."""
+    dotted = re.sub(r"\[(\d+)\]", r".\1", field)
+    return (
+        f"values error: {field}:" in error
+        or f"'/{dotted.replace('.', '/')}'" in error
+        or f"- {dotted}:" in error
+    )
+
+
 def selects(match_labels: dict[str, str], labels: dict[str, str]) -> bool:
     return all(labels.get(key) == value for key, value in match_labels.items())
 
@@ -101,7 +117,7 @@ def test_helm_3_and_4_render_the_same_objects(render, overlays):
     [
         {},
         {"externalSecret.enabled": False, "existingSecret": "r-analytics-token"},
-        {"podAntiAffinity": "hard", "autoscaling.enabled": False},
+        {"podAntiAffinityPreset": "hard", "autoscaling.enabled": False},
         {"image.digest": "sha256:" + "a" * 64},
     ],
     ids=["default", "existing-secret", "hard-anti-affinity", "digest"],
@@ -228,7 +244,7 @@ def test_soft_anti_affinity_and_zone_spread_by_default(render):
 
 
 def test_hard_anti_affinity_as_an_option(render):
-    manifest = render(set_values={"podAntiAffinity": "hard"})
+    manifest = render(set_values={"podAntiAffinityPreset": "hard"})
     anti = pod_spec(deployment(manifest))["affinity"]["podAntiAffinity"]
     [term] = anti["requiredDuringSchedulingIgnoredDuringExecution"]
     assert term["topologyKey"] == "kubernetes.io/hostname"
@@ -236,7 +252,9 @@ def test_hard_anti_affinity_as_an_option(render):
 
 
 def test_no_spread_when_turned_off(render):
-    spec = pod_spec(deployment(render(set_values={"podAntiAffinity": "none", "zoneSpread": False})))
+    spec = pod_spec(
+        deployment(render(set_values={"podAntiAffinityPreset": "none", "zoneSpread": False}))
+    )
     assert "affinity" not in spec
     assert "topologySpreadConstraints" not in spec
 
@@ -508,20 +526,156 @@ def test_helm_test_calls_health_through_the_service(render):
     assert pod["spec"]["automountServiceAccountToken"] is False
 
 
-# -- schema and cross-field rules -----------------------------------------------------------
+# -- the workload model's keys ---------------------------------------------------------------
+
+
+def test_env_reads_values_from_secrets_and_the_pod(render):
+    env = env_by_name(
+        render(
+            set_values={
+                "env": {
+                    "R_LIBS_USER": "/tmp/R",
+                    "DB_PASSWORD": {"secretKeyRef": {"name": "r-db", "key": "password"}},
+                    "POD_NAME": {"fieldRef": {"fieldPath": "metadata.name"}},
+                }
+            }
+        )
+    )
+    assert env["R_LIBS_USER"] == {"name": "R_LIBS_USER", "value": "/tmp/R"}
+    assert env["DB_PASSWORD"]["valueFrom"] == {"secretKeyRef": {"name": "r-db", "key": "password"}}
+    assert env["POD_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
+    # the chart's own token comes first, the values' env after it, sorted by name
+    assert list(env) == ["R_ANALYTICS_INTERNAL_TOKEN", "DB_PASSWORD", "POD_NAME", "R_LIBS_USER"]
+
+
+def test_tmp_dir_size_and_rolling_update_from_the_shared_keys(render):
+    manifest = render(
+        set_values={
+            "tmpDir.sizeLimit": "2Gi",
+            "updateStrategy.rollingUpdate": {"maxSurge": "50%", "maxUnavailable": 1},
+        }
+    )
+    tmp = next(v for v in pod_spec(deployment(manifest))["volumes"] if v["name"] == "tmp")
+    assert tmp == {"name": "tmp", "emptyDir": {"sizeLimit": "2Gi"}}
+    assert deployment(manifest)["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": "50%", "maxUnavailable": 1},
+    }
+
+
+def test_probe_paths_are_set_per_probe(render):
+    item = app_container(
+        render(set_values={"probes.liveness.path": "/alive", "probes.readiness.path": "/ready"})
+    )
+    assert item["startupProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+    assert item["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
+    assert item["livenessProbe"]["httpGet"] == {"path": "/alive", "port": "http"}
+
+
+def test_the_port_follows_container_ports_http(render):
+    manifest = render(set_values={"containerPorts.http": 8020})
+    assert app_container(manifest)["ports"] == [
+        {"name": "http", "containerPort": 8020, "protocol": "TCP"}
+    ]
+    assert manifest.get("Service", NAME)["spec"]["ports"][0]["targetPort"] == 8020
+    [rule] = manifest.get("NetworkPolicy", NAME)["spec"]["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 8020}]
+
+
+def test_a_sidecar_goes_through_the_same_container_renderer(render):
+    manifest = render(
+        DEV,
+        set_values={
+            "sidecars": {
+                "log-shipper": {
+                    "image": {"repository": "fluent/fluent-bit", "tag": "3.2.2"},
+                    "resources": {
+                        "requests": {"cpu": "20m", "memory": "32Mi"},
+                        "limits": {"cpu": "100m", "memory": "64Mi"},
+                    },
+                }
+            }
+        },
+    )
+    shipper = container(deployment(manifest), "log-shipper")
+    assert shipper["securityContext"] == app_container(manifest)["securityContext"]
+    assert {"name": "tmp", "mountPath": "/tmp"} in shipper["volumeMounts"]
+    assert shipper["resources"]["requests"] == {"cpu": "10m", "memory": "16Mi"}  # dev: 50%
+
+
+# -- refusals: the shared value rules and the chart's own -------------------------------------
+
+# name -> (values over values/r-analytics.yaml, field the error names)
+REFUSALS: dict[str, tuple[dict[str, Any], str]] = {
+    # the old pattern ^[0-9.]+[a-zA-Z]*$ let these through; the shared one refuses them
+    "quantity-8gb": ({"resources.requests.memory": "8gb"}, "resources.requests.memory"),
+    "quantity-1.2.3": ({"resources.limits.cpu": "1.2.3"}, "resources.limits.cpu"),
+    "request-above-limit": ({"resources.requests.cpu": "5"}, "resources.requests.cpu"),
+    "hpa-min-above-max": (
+        {"autoscaling.minReplicas": 11, "autoscaling.maxReplicas": 10},
+        "autoscaling.minReplicas",
+    ),
+    "hpa-max-above-bound": ({"autoscaling.maxReplicas": 201}, "autoscaling.maxReplicas"),
+    "replicas-zero": ({"replicaCount": 0}, "replicaCount"),
+    "tmp-size-zero": ({"tmpDir.sizeLimit": "0"}, "tmpDir.sizeLimit"),
+    "tmp-size-2GB": ({"tmpDir.sizeLimit": "2GB"}, "tmpDir.sizeLimit"),
+    "probe-port-undeclared": ({"probes.liveness.port": "admin"}, "probes.liveness.port"),
+    "both-surge-and-unavailable-zero": (
+        {"updateStrategy.rollingUpdate": {"maxSurge": 0, "maxUnavailable": 0}},
+        "updateStrategy.rollingUpdate",
+    ),
+    "pre-stop-beyond-grace": ({"preStopSleepSeconds": 60}, "preStopSleepSeconds"),
+    "reserved-pod-label": ({"podLabels": {"app.kubernetes.io/name": "other"}}, ""),
+    "helm-pod-label": ({"podLabels": {"helm.sh/chart": "x"}}, ""),
+    "host-path": (
+        {"extraVolumes": [{"name": "host", "hostPath": {"path": "/var/lib"}}]},
+        "extraVolumes[0].hostPath",
+    ),
+    "container-port-zero": ({"containerPorts.http": 0}, "containerPorts.http"),
+    "anti-affinity-unknown": ({"podAntiAffinityPreset": "always"}, "podAntiAffinityPreset"),
+    "store-kind": (
+        {"externalSecret.secretStoreRef.kind": "Vault"},
+        "externalSecret.secretStoreRef.kind",
+    ),
+    "service-port": ({"service.port": 70000}, "service.port"),
+    "token-in-extra-env": (
+        {"extraEnv": [{"name": "R_ANALYTICS_INTERNAL_TOKEN", "value": "x"}]},
+        "extraEnv[0]",
+    ),
+    "secret-looking-plain-env": ({"env": {"DB_PASSWORD": "not-a-real-one"}}, "env.DB_PASSWORD"),
+}
 
 
 @pytest.mark.parametrize("helm", HELMS)
-def test_hpa_min_above_max_is_refused(refuse, helm):
+@pytest.mark.parametrize("rule", REFUSALS)
+def test_refusals_name_the_field(refuse, rule: str, helm: str):
+    values, field = REFUSALS[rule]
+    error = refuse(values, helm=helm)
+    if field:
+        assert names(error, field), error
+    else:  # a reserved label: the templates name podLabels.<label> and the reserved names
+        [label] = values["podLabels"]
+        assert f"values error: podLabels.{label}:" in error, error
+        assert "app.kubernetes.io/* and helm.sh/*" in error
+    assert "not-a-real-one" not in error
+    assert "Traceback" not in error
+
+
+@pytest.mark.parametrize("helm", HELMS)
+def test_a_quantity_kubernetes_would_refuse_is_refused_by_the_schema(refuse, helm: str):
+    """2GB reached chartkit's quantity parser through the old schema and crashed it; the
+    shared quantity part stops it at helm's schema check, with what a quantity looks like."""
+    error = refuse({"resources": {"limits": {"memory": "2GB"}}}, helm=helm)
+    assert names(error, "resources.limits.memory"), error
+    assert "does not match pattern" in error.lower()
+
+
+@pytest.mark.parametrize("helm", HELMS)
+def test_hpa_min_above_max_names_both_bounds(refuse, helm: str):
     error = refuse({"autoscaling.minReplicas": 11, "autoscaling.maxReplicas": 10}, helm=helm)
-    assert "autoscaling.minReplicas" in error
-    assert "autoscaling.maxReplicas" in error
-    assert "11" in error and "10" in error
-
-
-@pytest.mark.parametrize("helm", HELMS)
-def test_zero_replicas_are_refused(refuse, helm):
-    assert "replicaCount" in refuse({"replicaCount": 0}, helm=helm)
+    assert (
+        "values error: autoscaling.minReplicas: 11 is above autoscaling.maxReplicas (10)" in error
+    )
 
 
 @pytest.mark.parametrize("helm", HELMS)
@@ -531,24 +685,76 @@ def test_unknown_keys_are_refused(refuse, helm):
     assert "autoscaling" in error and "targetCPU" in error
 
 
-@pytest.mark.parametrize(
-    ("set_values", "field"),
-    [
-        ({"service.port": 70000}, "port"),
-        ({"containerPort": 0}, "containerPort"),
-        ({"podAntiAffinity": "always"}, "podAntiAffinity"),
-        ({"externalSecret.secretStoreRef.kind": "Vault"}, "kind"),
-        ({"rollingUpdate.maxSurge": 0}, "maxSurge"),
-        ({"podLabels": {"app.kubernetes.io/name": "other"}}, "podLabels.app.kubernetes.io/name"),
-        ({"extraEnv": [{"name": "R_ANALYTICS_INTERNAL_TOKEN", "value": "x"}]}, "extraEnv"),
-    ],
-)
-def test_schema_rejections_name_the_field(refuse, set_values, field):
-    assert field in refuse(set_values)
+@pytest.mark.parametrize("helm", HELMS)
+def test_a_missing_container_port_is_refused(refuse, helm: str):
+    error = refuse({"containerPorts": {"http": None, "metrics": 9100}}, helm=helm)
+    assert "values error: containerPorts.http: is required" in error
 
 
-def test_schema_global_matches_the_common_library(repo_root):
+# -- renamed keys (renamed-keys.yaml) --------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def renamed(repo_root: Path) -> list[dict[str, Any]]:
+    return yaml.safe_load((repo_root / "charts/r-analytics/renamed-keys.yaml").read_text())[
+        "renamed"
+    ]
+
+
+def test_every_1x_key_is_in_the_table(renamed):
+    assert {entry["key"] for entry in renamed} == {
+        "containerPort",
+        "rollingUpdate.maxSurge",
+        "probes.path",
+        "tmpVolume.sizeLimit",
+        "pdb",
+        "podAntiAffinity",
+        "serviceAccount.automountToken",
+    }
+
+
+@pytest.mark.parametrize("helm", HELMS)
+def test_every_old_key_fails_naming_its_new_key(refuse, renamed, helm: str):
+    for entry in renamed:
+        value: Any = {"enabled": True} if entry["key"] == "pdb" else 1
+        if entry["key"] in ("probes.path", "podAntiAffinity"):
+            value = "/health" if entry["key"] == "probes.path" else "soft"
+        error = refuse({entry["key"]: value}, helm=helm)
+        new = entry["to"] if isinstance(entry["to"], list) else [entry["to"]]
+        assert f"values error: {entry['key']}:" in error, error
+        assert f"{entry['key']} is now {' and '.join(new)} (since 2.0.0)" in error
+        assert "chartkit migrate" in error
+
+
+def test_old_keys_are_admitted_by_the_schema_and_gone_from_the_defaults(repo_root, renamed):
     schema = json.loads((repo_root / "charts/r-analytics/values.schema.json").read_text())
-    common = json.loads((repo_root / "charts/common/schemas/global.json").read_text())
-    common.pop("$comment", None)
-    assert schema["properties"]["global"] == common
+    defaults = yaml.safe_load((repo_root / "charts/r-analytics/values.yaml").read_text())
+    for entry in renamed:
+        node: Any = schema
+        value: Any = defaults
+        for part in entry["key"].split("."):
+            node = node["properties"][part]
+            value = value.get(part) if isinstance(value, dict) else None
+        assert node.get("deprecated") is True, entry["key"]
+        assert value is None, entry["key"]
+
+
+def test_a_1x_values_file_fails_naming_every_old_key(chart_error, tmp_path: Path):
+    old = tmp_path / "r-analytics-1x.yaml"
+    old.write_text(
+        yaml.safe_dump(
+            {
+                "containerPort": 8010,
+                "rollingUpdate": {"maxSurge": 1},
+                "probes": {"path": "/health"},
+                "tmpVolume": {"sizeLimit": "1Gi"},
+                "podAntiAffinity": "soft",
+            }
+        )
+    )
+    error = chart_error(CHART, VALUES, str(old), release=RELEASE, namespace=NAMESPACE)
+    assert (
+        "values error: containerPort, rollingUpdate.maxSurge, probes.path, tmpVolume.sizeLimit, "
+        "podAntiAffinity:" in error
+    )
+    assert "probes.path is now probes.startup.path and probes.readiness.path and " in error
