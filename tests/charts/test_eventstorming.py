@@ -1,18 +1,14 @@
 """charts/eventstorming: the EventStorming Generator, a singleton LangGraph queue worker
 (release eventstorming, namespace eventstorming), on the workload model of charts/common: its
-pod through common.podTemplate with the chart's own env, volumes and mounts, the shared keys
-and value rules, and the singleton rules refused with their reason."""
+pod through common.podTemplate with the chart's own env, volumes and mounts. The refusals of
+the shared value rules, the singleton's and the renamed keys': test_eventstorming_rules.py."""
 
 from __future__ import annotations
 
-import json
 import posixpath
-import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from chartkit.checks import policy
 from chartkit.checks.schema import SchemaValidator
@@ -67,17 +63,6 @@ def render(chart_release):
 @pytest.fixture(scope="session")
 def refuse(chart_release):
     return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).refuse
-
-
-def names(error: str, field: str) -> bool:
-    """Whether helm's error names a values field ("a.b[0].c") exactly: the templates' "values
-    error: a.b[0].c:", helm 4's schema error at '/a/b/0/c', helm 3's "- a.b.0.c:"."""
-    dotted = re.sub(r"\[(\d+)\]", r".\1", field)
-    return (
-        f"values error: {field}:" in error
-        or f"'/{dotted.replace('.', '/')}'" in error
-        or f"- {dotted}:" in error
-    )
 
 
 def names_field(error: str, field: str) -> bool:
@@ -612,169 +597,3 @@ def test_settings_extra_and_a_secret_key_ref_in_env_may_live_side_by_side(render
     assert env_by_name(manifest)["SENTRY_DSN"]["valueFrom"] == {
         "secretKeyRef": {"name": "sentry", "key": "dsn"}
     }
-
-
-# -- refusals: the singleton, the shared value rules and the chart's own ---------------------
-
-# name -> (values over values/eventstorming.yaml, field the error names, words of the reason)
-REFUSALS: dict[str, tuple[dict[str, Any], str, str]] = {
-    "rolling-update": (
-        {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0}}},
-        "updateStrategy.type",
-        "two pods could take the same job",
-    ),
-    "autoscaling": (
-        {"autoscaling": {"enabled": True, "maxReplicas": 3}},
-        "autoscaling",
-        "no HorizontalPodAutoscaler",
-    ),
-    "pod-disruption-budget": (
-        {"podDisruptionBudget": {"enabled": True}},
-        "podDisruptionBudget",
-        "block every node drain",
-    ),
-    "reserved-pod-label": (
-        {"podLabels": {"app.kubernetes.io/name": "other"}},
-        "podLabels.app.kubernetes.io/name",
-        "app.kubernetes.io/* and helm.sh/*",
-    ),
-    "reserved-instance-label": (
-        {"podLabels": {"app.kubernetes.io/instance": "other"}},
-        "podLabels.app.kubernetes.io/instance",
-        "choose another label name",
-    ),
-    "env-sets-a-chart-variable": ({"env": {"HOME": "/root"}}, "env.HOME", "writableDirs.home"),
-    "extra-env-sets-an-api-key": (
-        {"extraEnv": [{"name": "OPENAI_API_KEY", "value": "not-a-real-one"}]},
-        "extraEnv[0]",
-        "apiKeys.env.OPENAI_API_KEY",
-    ),
-    "secret-looking-plain-env": (
-        {"env": {"FIREBASE_TOKEN": "not-a-real-one"}},
-        "env.FIREBASE_TOKEN",
-        "read it from a Secret",
-    ),
-    "setting-shadowed-by-env": (
-        {"env": {"LOG_LEVEL": "DEBUG"}},
-        "settings.extra.LOG_LEVEL",
-        "set it in one place",
-    ),
-    "setting-shadowed-by-extra-env": (
-        {"extraEnv": [{"name": "LOG_LEVEL", "value": "DEBUG"}]},
-        "settings.extra.LOG_LEVEL",
-        "extraEnv[0], which would hide the setting",
-    ),
-    "cidr-prefix": (
-        {"service.loadBalancerSourceRanges": ["203.0.113.0/24", "10.0.0.0/33"]},
-        "service.loadBalancerSourceRanges[1]",
-        "",
-    ),
-    "egress-cidr": (
-        {"networkPolicy.egressHttps.cidr": "0.0.0.0/64"},
-        "networkPolicy.egressHttps.cidr",
-        "",
-    ),
-    "egress-except": (
-        {"networkPolicy.egressHttps.except": ["169.254.169.254"]},
-        "networkPolicy.egressHttps.except[0]",
-        "",
-    ),
-    "quantity-2GB": ({"resources.limits.memory": "2GB"}, "resources.limits.memory", ""),
-    "request-above-limit": ({"resources.requests.cpu": "500m"}, "resources.requests.cpu", ""),
-    "tmp-size-zero": ({"tmpDir.sizeLimit": "0"}, "tmpDir.sizeLimit", ""),
-    "home-size-zero": ({"writableDirs.home.sizeLimit": "0"}, "writableDirs.home.sizeLimit", ""),
-    "probe-port-undeclared": ({"probes.liveness.port": 8080}, "probes.liveness.port", ""),
-    "host-path": (
-        {"extraVolumes": [{"name": "docker", "hostPath": {"path": "/var/run"}}]},
-        "extraVolumes[0].hostPath",
-        "",
-    ),
-    "volume-name-taken": (
-        {"extraVolumes": [{"name": "home", "emptyDir": {}}]},
-        "extraVolumes[0]",
-        "defined by the chart already",
-    ),
-    "ingress-host": (
-        {**INGRESS, "ingress": {**INGRESS["ingress"], "hosts": [{"host": "Not A Host"}]}},
-        "ingress.hosts[0].host",
-        "",
-    ),
-}
-
-
-@pytest.mark.parametrize("helm", HELMS)
-@pytest.mark.parametrize("rule", REFUSALS)
-def test_refusals_name_the_field_and_the_reason(refuse, rule: str, helm: str) -> None:
-    values, field, words = REFUSALS[rule]
-    error = refuse(values, helm=helm)
-    assert names(error, field), error
-    assert words in error, error
-    assert "not-a-real-one" not in error
-    assert "Traceback" not in error
-
-
-def test_pod_labels_of_1x_that_were_dropped_are_refused_now_and_others_kept(render, refuse) -> None:
-    """1.x dropped podLabels app.kubernetes.io/name and instance silently; 2.0.0 refuses any
-    label the chart sets itself, and keeps the team's own labels."""
-    labels = pod_template_metadata(deployment(render(set_values={"podLabels": {"team": "es"}})))
-    assert labels["labels"]["team"] == "es"
-    error = refuse({"podLabels": {"app.kubernetes.io/part-of": "x"}})
-    assert "values error: podLabels.app.kubernetes.io/part-of:" in error
-
-
-def test_the_chart_refuses_rolling_updates_whatever_the_surge(refuse) -> None:
-    error = refuse({"updateStrategy": {"type": "RollingUpdate"}})
-    assert 'updateStrategy.type: "RollingUpdate" is not allowed: must be Recreate' in error
-    error = refuse({"updateStrategy": {"rollingUpdate": {"maxSurge": 1}}})
-    assert "values error: updateStrategy.rollingUpdate: applies to RollingUpdate only" in error
-
-
-@pytest.mark.parametrize("helm", HELMS)
-def test_a_missing_container_port_is_refused(refuse, helm: str) -> None:
-    error = refuse({"containerPorts": {"http": None}}, helm=helm)
-    assert "values error: containerPorts.http: is required" in error
-
-
-# -- renamed keys (renamed-keys.yaml) --------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def renamed(repo_root: Path) -> list[dict[str, Any]]:
-    table = yaml.safe_load((repo_root / "charts/eventstorming/renamed-keys.yaml").read_text())
-    return table["renamed"]
-
-
-OLD_VALUES = {
-    "containerPort": 2024,
-    "probes.path": "/ok",
-    "writableDirs.tmp.sizeLimit": "256Mi",
-    "podAntiAffinity": "soft",
-    "serviceAccount.automountToken": False,
-}
-
-
-def test_every_1x_key_is_in_the_table(renamed) -> None:
-    assert {entry["key"] for entry in renamed} == set(OLD_VALUES)
-
-
-@pytest.mark.parametrize("helm", HELMS)
-def test_every_old_key_fails_naming_its_new_key(refuse, renamed, helm: str) -> None:
-    for entry in renamed:
-        error = refuse({entry["key"]: OLD_VALUES[entry["key"]]}, helm=helm)
-        new = entry["to"] if isinstance(entry["to"], list) else [entry["to"]]
-        assert f"values error: {entry['key']}:" in error, error
-        assert f"{entry['key']} is now {' and '.join(new)} (since 2.0.0)" in error
-        assert "chartkit migrate" in error
-
-
-def test_old_keys_are_admitted_by_the_schema_and_gone_from_the_defaults(repo_root, renamed) -> None:
-    schema = json.loads((repo_root / "charts/eventstorming/values.schema.json").read_text())
-    defaults = yaml.safe_load((repo_root / "charts/eventstorming/values.yaml").read_text())
-    for entry in renamed:
-        node: Any = schema
-        value: Any = defaults
-        for part in entry["key"].split("."):
-            node = node["properties"][part]
-            value = value.get(part) if isinstance(value, dict) else None
-        assert node.get("deprecated") is True, entry["key"]
-        assert value is None, entry["key"]

@@ -18,23 +18,13 @@ from typing import Any
 
 import pytest
 import yaml
+from refusals import names
 
 from chartkit import cli
 
 HELMS = ("4.1.4", "3.18.0")
 MODEL = "tests/charts/fixtures/model"
 SMALL = {"requests": {"cpu": "1m", "memory": "1Mi"}, "limits": {"cpu": "1m", "memory": "1Mi"}}
-
-
-def names(error: str, field: str) -> bool:
-    """Whether an error names a values field ("a.b[0].c"), in any of the three wordings:
-    the templates' "values error: a.b[0].c:", helm 4's at '/a/b/0/c' and helm 3's - a.b.0.c:"""
-    dotted = re.sub(r"\[(\d+)\]", r".\1", field)
-    return (
-        f"values error: {field}:" in error
-        or f"'/{dotted.replace('.', '/')}'" in error
-        or f"- {dotted}:" in error
-    )
 
 
 def gpu(requests: int, limits: int) -> dict[str, Any]:
