@@ -148,6 +148,27 @@ def test_a_services_pod_options_go_over_the_tenant_wide_ones(render) -> None:
     assert "cost-center" not in labels and labels["team"] == "ecp"
 
 
+def test_a_services_false_or_empty_setting_replaces_the_tenant_wide_one(render) -> None:
+    values = tenant(
+        {"stt": {"sessions": 60, "zoneSpread": False, "podAntiAffinityPreset": "none"}, "tts": 60},
+        zoneSpread=True,
+        podAntiAffinityPreset="soft",
+    )
+    manifest = render(values)
+    stt = pod_spec(manifest.get("Deployment", "stt"))
+    assert "topologySpreadConstraints" not in stt and "affinity" not in stt
+    tts = pod_spec(manifest.get("Deployment", "tts"))
+    assert tts["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
+    assert "preferredDuringSchedulingIgnoredDuringExecution" in tts["affinity"]["podAntiAffinity"]
+
+
+def test_replicas_stay_the_contracted_ones_whatever_an_overlay_says(render) -> None:
+    values = tenant({"callbot": 35}, **{"global.autoscaling": True, "global.replicaCount": 1})
+    manifest = render(values)
+    assert manifest.get("Deployment", "callbot")["spec"]["replicas"] == 4
+    assert "HorizontalPodAutoscaler" not in manifest.kinds()
+
+
 def test_env_comes_from_the_chart_the_catalog_and_the_tenant(render) -> None:
     token = {"secretKeyRef": {"name": "stt-vendor", "key": "token"}}
     values = tenant(
