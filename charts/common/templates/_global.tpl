@@ -20,8 +20,8 @@ Environment overlays (values/env/dev.yaml, values/env/prod.yaml) speak to every 
 
 {{/*
 Effective replica count of a workload: replicaCount, replaced by global.replicaCount and
-raised to global.minReplicas (a singleton stays at one pod). replicaCount and
-global.replicaCount must be within 1..common.rules.maxReplicas.
+raised to global.minReplicas (a singleton stays at one pod). replicaCount,
+global.replicaCount and global.minReplicas must be within 1..common.rules.maxReplicas.
 Usage: include "common.replicas.count" (dict "context" $ "replicaCount" .Values.replicaCount "singleton" false "field" "replicaCount")
 "field" (default "replicaCount") is the values path named in errors, e.g. "worker.replicaCount".
 */}}
@@ -35,6 +35,7 @@ Usage: include "common.replicas.count" (dict "context" $ "replicaCount" .Values.
 {{- if .singleton -}}
 {{- $count = min $count 1 -}}
 {{- else if not (kindIs "invalid" $global.minReplicas) -}}
+{{- include "common.rules.replicas" (dict "value" $global.minReplicas "field" "global.minReplicas") -}}
 {{- $count = max $count (int $global.minReplicas) -}}
 {{- end -}}
 {{- $count -}}

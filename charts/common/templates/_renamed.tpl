@@ -4,8 +4,10 @@ Renamed values keys. A chart that renamed keys lists them in renamed-keys.yaml a
 this check can name it):
 
   renamed:
-    - key: service.name        old dotted path
-      to: serviceName          new path (or a list of paths when one key became several)
+    - key: service.name        old dotted path; a `*` part stands for every key of a map
+                               (catalog.*.secretEnv: the key in each catalog entry)
+      to: serviceName          new path (or a list of paths when one key became several);
+                               its `*` parts become the keys the old path matched
       since: 2.0.0             chart version that renamed it
       form: list               optional: the key kept its name, but a list is its old form
       note: ...                optional: what else changes (<release> and <namespace> are
@@ -23,24 +25,32 @@ Usage: include "common.renamedKeys.check" $
 {{- $found := list -}}
 {{- $lines := list -}}
 {{- range $entry := ($table.renamed | default list) -}}
-{{- $node := $values -}}
-{{- $present := true -}}
+{{- /* Every place the old path is present: its node and the keys its `*` parts matched. */ -}}
+{{- $places := list (dict "node" $values "stars" list) -}}
 {{- range $part := splitList "." $entry.key -}}
-{{- if and $present (kindIs "map" $node) (hasKey $node $part) -}}
-{{- $node = get $node $part -}}
-{{- else -}}
-{{- $present = false -}}
+{{- $next := list -}}
+{{- range $place := $places -}}
+{{- if kindIs "map" $place.node -}}
+{{- if eq $part "*" -}}
+{{- range $name, $child := $place.node -}}
+{{- $next = append $next (dict "node" $child "stars" (append $place.stars $name)) -}}
+{{- end -}}
+{{- else if hasKey $place.node $part -}}
+{{- $next = append $next (dict "node" (get $place.node $part) "stars" $place.stars) -}}
 {{- end -}}
 {{- end -}}
-{{- if and $present (eq (toString $entry.form) "list") -}}
-{{- $present = kindIs "slice" $node -}}
 {{- end -}}
-{{- if $present -}}
-{{- $to := toString $entry.to -}}
-{{- if kindIs "slice" $entry.to -}}
-{{- $to = join " and " $entry.to -}}
+{{- $places = $next -}}
 {{- end -}}
-{{- $line := printf "%s is now %s" $entry.key $to -}}
+{{- range $place := $places -}}
+{{- if or (ne (toString $entry.form) "list") (kindIs "slice" $place.node) -}}
+{{- $key := include "common.renamedKeys.fill" (dict "path" $entry.key "stars" $place.stars) -}}
+{{- $targets := list -}}
+{{- range $target := (kindIs "slice" $entry.to | ternary $entry.to (list $entry.to)) -}}
+{{- $targets = append $targets (include "common.renamedKeys.fill" (dict "path" (toString $target) "stars" $place.stars)) -}}
+{{- end -}}
+{{- $to := join " and " $targets -}}
+{{- $line := printf "%s is now %s" $key $to -}}
 {{- with $entry.since -}}
 {{- $line = printf "%s (since %v)" $line . -}}
 {{- end -}}
@@ -51,12 +61,31 @@ Usage: include "common.renamedKeys.check" $
 {{- $note := . | replace "<release>" (include "common.names.fullname" $) | replace "<namespace>" (include "common.names.namespace" $) -}}
 {{- $line = printf "%s: %s" $line $note -}}
 {{- end -}}
-{{- $found = append $found $entry.key -}}
+{{- $found = append $found $key -}}
 {{- $lines = append $lines (printf "  - %s" $line) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- if $found -}}
 {{- include "common.fail" (dict "field" (join ", " $found) "message" (printf "renamed in chart %s (see its renamed-keys.yaml):\n%s\n`chartkit migrate <values file>` rewrites them in place; or rename them by hand." .Chart.Name (join "\n" $lines))) -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+A renamed-keys path with its `*` parts replaced, in order, by the keys they matched.
+Usage: include "common.renamedKeys.fill" (dict "path" "catalog.*.env" "stars" (list "stt"))
+*/}}
+{{- define "common.renamedKeys.fill" -}}
+{{- $stars := .stars -}}
+{{- $pieces := splitList "*" .path -}}
+{{- $filled := first $pieces -}}
+{{- range $index, $piece := rest $pieces -}}
+{{- $star := "*" -}}
+{{- if lt $index (len $stars) -}}
+{{- $star = index $stars $index -}}
+{{- end -}}
+{{- $filled = printf "%s%s%s" $filled $star $piece -}}
+{{- end -}}
+{{- $filled -}}
 {{- end -}}

@@ -17,7 +17,8 @@ The source is JSON Schema draft-07 with one more keyword:
 
 The chart's renamed-keys.yaml is read too: each old key is admitted as a deprecated
 property, so helm's schema check lets it through and the chart's templates refuse it with
-its new name (charts/common/templates/_renamed.tpl).
+its new name (charts/common/templates/_renamed.tpl). A `*` part of an old key stands for
+every entry of a map (the map's additionalProperties schema).
 
 No library bundles references and splices properties the way Helm's single-file schema
 needs, so this module does both; jsonschema checks the result is a valid draft-07 schema.
@@ -166,6 +167,20 @@ def _object_node(node: dict[str, Any], defs: dict[str, Any], where: str) -> dict
     return node
 
 
+def _map_entries(
+    node: dict[str, Any], defs: dict[str, Any], key: str, chart: Path
+) -> dict[str, Any]:
+    """The schema of every entry of a map (its additionalProperties), for a `*` part of a
+    renamed key such as catalog.*.secretEnv."""
+    entries = _object_node(node, defs, key).get("additionalProperties")
+    if not isinstance(entries, dict):
+        raise SchemaSourceError(
+            f"{chart / RENAMED_KEYS_NAME}: {key}: `*` stands for the entries of a map, but the "
+            "schema there has no additionalProperties object"
+        )
+    return _object_node(entries, defs, key)
+
+
 def admit_renamed_keys(
     schema: dict[str, Any], defs: dict[str, Any], entries: list[dict[str, Any]], chart: Path
 ) -> None:
@@ -177,6 +192,9 @@ def admit_renamed_keys(
         names = key.split(".")
         node = schema
         for depth, name in enumerate(names):
+            if name == "*" and depth < len(names) - 1:
+                node = _map_entries(node, defs, key, chart)
+                continue
             properties = _object_node(node, defs, key).setdefault("properties", {})
             if depth < len(names) - 1:
                 node = properties.setdefault(
