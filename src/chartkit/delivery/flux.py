@@ -137,7 +137,7 @@ def _chart(settings: FluxSettings, release: PlannedRelease, root: Path) -> dict[
         return {
             "chart": {
                 "spec": {
-                    "chart": release.chart,
+                    "chart": f"./{release.chart}",
                     "sourceRef": {"kind": "GitRepository", "name": settings.name},
                     "valuesFiles": list(release.values_files),
                     "reconcileStrategy": "Revision",
