@@ -83,7 +83,6 @@ class PlannedRelease:
     labels: dict[str, str]
     scaled: tuple[ScaledWorkload, ...]
     has_rollouts: bool
-    uses_own_namespace: bool  # some object lands in the release namespace
     namespaces_created: tuple[str, ...]  # Namespace objects the chart renders
 
 
@@ -156,11 +155,6 @@ def _planned(
         labels=dict(release.labels),
         scaled=tuple(_scaled(deployed)),
         has_rollouts=any((o.get("apiVersion"), o.get("kind")) == ROLLOUT for o in deployed),
-        uses_own_namespace=any(
-            o.get("kind") not in CLUSTER_SCOPED_KINDS
-            and (o.get("metadata") or {}).get("namespace", release.namespace) == release.namespace
-            for o in deployed
-        ),
         namespaces_created=tuple(
             str(o["metadata"]["name"]) for o in deployed if o.get("kind") == "Namespace"
         ),
