@@ -36,7 +36,9 @@ replica count, both after the environment overlay (global) is applied.
 {{- define "codebeaker.worker.maxPods" -}}
 {{- $args := dict "context" . "replicaCount" .Values.worker.replicaCount "autoscaling" .Values.worker.autoscaling "singleton" false -}}
 {{- if include "common.autoscaling.enabled" $args -}}
-{{- (include "common.autoscaling.bounds" $args | fromYaml).max -}}
+{{- /* The most the HPA could be asked for: its maximum, or the overlay's minimum above it
+       (which common.autoscaling.bounds refuses; the file-queue rule explains why here). */ -}}
+{{- max (int .Values.worker.autoscaling.maxReplicas) (int ((.Values.global | default dict).minReplicas | default 0)) -}}
 {{- else -}}
 {{- include "common.replicas.count" $args -}}
 {{- end -}}

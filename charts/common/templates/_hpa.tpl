@@ -2,7 +2,8 @@
 HorizontalPodAutoscaler (autoscaling/v2) for one workload, when its autoscaling is on.
 Usage: include "common.hpa" (dict "context" $ "name" $name "component" "" "target" (dict "apiVersion" "apps/v1" "kind" "Deployment" "name" $name) "autoscaling" .Values.autoscaling)
 autoscaling: {enabled, minReplicas, maxReplicas, targetCPUUtilizationPercentage,
-targetMemoryUtilizationPercentage, behavior}
+targetMemoryUtilizationPercentage, behavior}; "field" (default "autoscaling") is its values
+path, named in errors (bounds: common.autoscaling.bounds).
 */}}
 {{- define "common.hpa" -}}
 {{- if include "common.autoscaling.enabled" . -}}

@@ -49,9 +49,12 @@ app.kubernetes.io/component: {{ . }}
 
 {{/*
 Metadata block for an object: name, namespace and standard labels, plus annotations.
+Every object's metadata first refuses renamed values keys (common.renamedKeys.check), so
+an old key fails with its new name whichever object helm renders first.
 Usage: include "common.metadata" (dict "context" $ "name" $name "component" "api" "version" $v "annotations" $a "labels" $extra)
 */}}
 {{- define "common.metadata" -}}
+{{- include "common.renamedKeys.check" .context -}}
 name: {{ .name }}
 namespace: {{ include "common.names.namespace" .context }}
 labels:

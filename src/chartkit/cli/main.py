@@ -15,6 +15,7 @@ from chartkit.cli import (
     lint_command,
     plan_command,
     render_command,
+    schema_command,
     verify_command,
 )
 from chartkit.releases.inventory import InventoryError, find_root
@@ -26,6 +27,11 @@ DESCRIPTION = "The chartkit command line."
 COMMANDS = (
     ("render", "render, validate and police releases", render_command),
     ("lint", "helm lint --strict every release's chart and values", lint_command),
+    (
+        "schema",
+        "assemble each chart's values.schema.json from its source and the common parts",
+        schema_command,
+    ),
     ("docs", "regenerate chart READMEs from ## @param comments", docs_command),
     (
         "capacity",
