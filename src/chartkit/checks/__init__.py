@@ -7,6 +7,8 @@
   schemas and, for custom resources, the upstream CRDs;
 - `policy`: the platform's policy rules, in groups, with per-object exemptions;
 - `podsecurity`: the Pod Security Standard level a release's pods need;
+- `gitops_safety`: template functions that make a chart unsafe to deploy from Git (lookup,
+  random and time values, install/upgrade branches);
 - `release`: one release checked end to end (values files, render, schemas, policy).
 
 May import: chartkit.tools, chartkit.releases.

@@ -11,6 +11,7 @@ from chartkit.cli import (
     capacity_command,
     changed_command,
     docs_command,
+    gitops_command,
     lint_command,
     plan_command,
     render_command,
@@ -47,6 +48,11 @@ COMMANDS = (
         "changed",
         "charts and releases a change touches; chart version bump check",
         changed_command,
+    ),
+    (
+        "gitops",
+        "Argo CD (AppProject, ApplicationSets) or Flux (source, HelmReleases) objects",
+        gitops_command,
     ),
 )
 
