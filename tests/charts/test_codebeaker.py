@@ -32,7 +32,7 @@ COMPONENT = "app.kubernetes.io/component"
 EVERYTHING_ON: dict[str, Any] = {
     "api.loadBalancer": {
         "enabled": True,
-        "sourceRanges": ["203.0.113.0/24"],
+        "loadBalancerSourceRanges": ["203.0.113.0/24"],
         "externalTrafficPolicy": "Local",
         "annotations": {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
     },
@@ -44,13 +44,15 @@ EVERYTHING_ON: dict[str, Any] = {
     },
     "serviceMonitor": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}},
     "queue": {"type": "redis", "redis": {"existingSecret": "codebeaker-redis"}},
-    "worker.rollingUpdate.maxSurge": "25%",
+    "worker.updateStrategy.rollingUpdate.maxSurge": "25%",
     "worker.runtime": {"mode": "docker-socket", "dockerSocket": {"runAsRoot": True}},
     "worker.nodeSelector": {"codebeaker.io/node-pool": "worker"},
     "worker.tolerations": [
         {"key": "codebeaker.io/dedicated", "operator": "Exists", "effect": "NoSchedule"}
     ],
-    "api.secretEnv": {"API_SIGNING_KEY": {"secretName": "codebeaker-api", "key": "signing-key"}},
+    "api.env": {
+        "API_SIGNING_KEY": {"secretKeyRef": {"name": "codebeaker-api", "key": "signing-key"}}
+    },
     "worker.env": {"LOG_LEVEL": "Information"},
     "config.extra": {"Logging__LogLevel__Default": "Information"},
 }
@@ -168,7 +170,9 @@ def test_pods_roll_when_a_configmap_value_changes(render_chart, bare: Manifest, 
 
 
 def test_checksum_is_stable_when_the_configmap_is_unchanged(render_chart, bare: Manifest) -> None:
-    other = render_chart(CHART, set_values={"api.replicaCount": 3, "worker.tmpSizeLimit": "2Gi"})
+    other = render_chart(
+        CHART, set_values={"api.replicaCount": 3, "worker.tmpDir.sizeLimit": "2Gi"}
+    )
     for name in (API, WORKER):
         assert (
             pod_template_metadata(other.get("Deployment", name))["annotations"]["checksum/config"]
@@ -322,7 +326,7 @@ def test_worker_probe_command_is_configurable(render_chart) -> None:
     manifest = render_chart(
         CHART,
         set_values={
-            "worker.probes.command": command,
+            "worker.probes.liveness.command": command,
             "worker.probes.liveness.periodSeconds": 15,
             "worker.probes.startup.enabled": False,
         },
