@@ -22,6 +22,32 @@ say only what is CodeBeaker's own: the shared volume, the queue, the worker runt
 {{- .Values.persistence.existingClaim | default (include "common.names.component" (dict "context" . "component" "data")) -}}
 {{- end -}}
 
+{{/*
+The namespace the worker and what it needs (its ServiceAccount, a copy of the ConfigMap, HPA,
+PDB, NetworkPolicy) are rendered into: worker.namespace, else the release's.
+*/}}
+{{- define "codebeaker.worker.namespace" -}}
+{{- .Values.worker.namespace | default (include "common.names.namespace" .) -}}
+{{- end -}}
+
+{{/* "true" when the worker runs in a namespace other than the release's, else "". */}}
+{{- define "codebeaker.worker.ownNamespace" -}}
+{{- if ne (include "codebeaker.worker.namespace" .) (include "common.names.namespace" .) -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+The claim the worker mounts: the API's in the release's namespace; in a namespace of its own
+worker.persistence.existingClaim, a claim there bound to the same volume (a pod mounts only
+claims of its own namespace).
+*/}}
+{{- define "codebeaker.worker.claimName" -}}
+{{- if include "codebeaker.worker.ownNamespace" . -}}
+{{- .Values.worker.persistence.existingClaim -}}
+{{- else -}}
+{{- include "codebeaker.claimName" . -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Queue and results directories, derived from the volume's mount path. */}}
 {{- define "codebeaker.queueDir" -}}
 {{- printf "%s/queue" (trimSuffix "/" .Values.persistence.mountPath) -}}
@@ -67,6 +93,31 @@ before anything is produced when the values do not hold together.
 {{- include "common.rules.cidrs" (dict "value" .Values.api.loadBalancer.loadBalancerSourceRanges "field" "api.loadBalancer.loadBalancerSourceRanges") -}}
 {{- include "common.rules.cidrs" (dict "value" .Values.networkPolicy.api.loadBalancerCIDRs "field" "networkPolicy.api.loadBalancerCIDRs") -}}
 {{- include "codebeaker.validate.runtime" . -}}
+{{- include "codebeaker.validate.namespace" . -}}
+{{- end -}}
+
+{{/*
+A worker in a namespace of its own needs a claim there, bound to the volume the API's claim
+is bound to; a claim the chart provisions from a StorageClass gets a volume of its own, which
+no claim in another namespace can share.
+*/}}
+{{- define "codebeaker.validate.namespace" -}}
+{{- $namespace := include "codebeaker.worker.namespace" . -}}
+{{- $release := include "common.names.namespace" . -}}
+{{- $workerClaim := .Values.worker.persistence.existingClaim -}}
+{{- $persistence := .Values.persistence -}}
+{{- $guide := "charts/codebeaker/README.md, \"Worker in its own namespace\", has an example pair of PersistentVolumes and claims" -}}
+{{- if include "codebeaker.worker.ownNamespace" . -}}
+  {{- if not $workerClaim -}}
+    {{- include "common.fail" (dict "field" "worker.persistence.existingClaim" "message" (printf "is required with worker.namespace %s (the release's namespace is %s): a pod mounts only claims of its own namespace, so the worker needs a claim in %s bound to the same ReadWriteMany volume (the same NFS export) as the API's claim %s: create that claim and set worker.persistence.existingClaim to its name (%s)" $namespace $release $namespace (include "codebeaker.claimName" .) $guide)) -}}
+  {{- end -}}
+  {{- if and (not $persistence.existingClaim) (ne (toString $persistence.storageClassName) "") -}}
+    {{- $class := ternary "the cluster's default StorageClass" (printf "StorageClass %s" $persistence.storageClassName) (kindIs "invalid" $persistence.storageClassName) -}}
+    {{- include "common.fail" (dict "field" "persistence.existingClaim" "message" (printf "is required with worker.namespace %s, or persistence.storageClassName \"\": the claim the chart would create from %s gets a volume of its own, which the worker's claim %s in %s cannot share, so jobs would never reach the workers: bind both claims to PersistentVolumes of the same NFS export and set persistence.existingClaim to the API's (%s)" $namespace $class $workerClaim $namespace $guide)) -}}
+  {{- end -}}
+{{- else if $workerClaim -}}
+  {{- include "common.fail" (dict "field" "worker.persistence.existingClaim" "message" (printf "%q applies only with worker.namespace set to a namespace other than the release's (%s): in the release's namespace the worker mounts the API's claim %s; remove it, or set worker.namespace" $workerClaim $release (include "codebeaker.claimName" .))) -}}
+{{- end -}}
 {{- end -}}
 
 {{/* The file queue supports at most 10 workers, and never a surge pod; redis needs its Secret. */}}
