@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from refusals import assert_admitted_and_not_a_default, assert_names_the_new_key, renamed_keys
 
 CHART = "codebeaker"
 VALUES = "values/codebeaker-prod.yaml"
@@ -24,9 +24,7 @@ def refuse(chart_release):
 
 @pytest.fixture(scope="session")
 def table(repo_root: Path) -> list[dict[str, Any]]:
-    return yaml.safe_load((repo_root / "charts/codebeaker/renamed-keys.yaml").read_text())[
-        "renamed"
-    ]
+    return renamed_keys(repo_root / "charts" / CHART)
 
 
 def old_value(key: str) -> Any:
@@ -40,11 +38,7 @@ def old_value(key: str) -> Any:
 @pytest.mark.parametrize("helm", HELMS)
 def test_every_old_key_names_its_new_key(refuse, table, helm) -> None:
     for entry in table:
-        error = refuse({entry["key"]: old_value(entry["key"])}, helm=helm)
-        new = entry["to"] if isinstance(entry["to"], list) else [entry["to"]]
-        assert f"values error: {entry['key']}:" in error, error
-        assert f"{entry['key']} is now {' and '.join(new)} (since 2.0.0)" in error, error
-        assert "chartkit migrate" in error
+        assert_names_the_new_key(refuse({entry["key"]: old_value(entry["key"])}, helm=helm), entry)
 
 
 @pytest.mark.parametrize("helm", HELMS)
@@ -70,9 +64,4 @@ def test_a_1x_values_file_fails_naming_every_old_key_at_once(refuse, helm) -> No
 
 
 def test_every_old_key_is_admitted_by_the_schema_and_is_not_a_current_key(repo_root, table) -> None:
-    defaults = yaml.safe_load((repo_root / "charts/codebeaker/values.yaml").read_text())
-    for entry in table:
-        node: Any = defaults
-        for part in entry["key"].split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        assert node is None, entry["key"]
+    assert_admitted_and_not_a_default(repo_root / "charts" / CHART, table)
