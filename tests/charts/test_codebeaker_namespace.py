@@ -304,3 +304,10 @@ def test_the_worker_container_is_the_same_in_either_namespace(release, own) -> N
     shared = release.render()
     moved = in_namespace(own, "Deployment", WORKER, WORKER_NS)
     assert container(moved, "worker") == container(shared.get("Deployment", WORKER), "worker")
+
+
+def test_notes_say_the_redis_secret_must_be_in_the_workers_namespace_too(notes) -> None:
+    redis = {"queue.type": "redis", "queue.redis.existingSecret": "codebeaker-redis"}
+    text = notes({**OWN, **redis})
+    assert f"Secret codebeaker-redis in {WORKER_NS}: it must exist there too" in text
+    assert "must exist there too" not in notes(redis)
