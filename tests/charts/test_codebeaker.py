@@ -625,3 +625,25 @@ def test_dev_overlay_turns_prod_hpas_off(render_chart) -> None:
                 "containers"
             ][0]["resources"]["requests"]["memory"]
         )
+
+
+def test_workload_spec_keys_reach_each_deployment(render_chart, bare: Manifest) -> None:
+    for name in (API, WORKER):
+        spec = bare.get("Deployment", name)["spec"]
+        assert spec["revisionHistoryLimit"] == 5
+        assert "minReadySeconds" not in spec and "progressDeadlineSeconds" not in spec
+    manifest = render_chart(
+        CHART,
+        set_values={
+            "api.minReadySeconds": 10,
+            "worker.revisionHistoryLimit": 2,
+            "worker.progressDeadlineSeconds": 300,
+        },
+    )
+    api, worker = (
+        manifest.get("Deployment", API)["spec"],
+        manifest.get("Deployment", WORKER)["spec"],
+    )
+    assert (api["minReadySeconds"], api["revisionHistoryLimit"]) == (10, 5)
+    assert (worker["revisionHistoryLimit"], worker["progressDeadlineSeconds"]) == (2, 300)
+    assert "minReadySeconds" not in worker
