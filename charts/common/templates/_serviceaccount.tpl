@@ -4,13 +4,14 @@ is true.
 serviceAccount: {create, name, annotations, automountServiceAccountToken}
 (charts not yet on the workload model still say automountToken; both are read.)
 Usage: include "common.serviceAccount" (dict "context" $ "name" $name "component" "" "serviceAccount" .Values.serviceAccount)
+"namespace" (default: the release namespace) is the namespace of the pods that run as it.
 */}}
 {{- define "common.serviceAccount" -}}
 {{- if .serviceAccount.create -}}
 apiVersion: v1
 kind: ServiceAccount
 metadata:
-  {{- include "common.metadata" (dict "context" .context "name" (include "common.serviceAccount.name" .) "component" .component "version" .version "annotations" .serviceAccount.annotations) | nindent 2 }}
+  {{- include "common.metadata" (dict "context" .context "name" (include "common.serviceAccount.name" .) "component" .component "version" .version "annotations" .serviceAccount.annotations "namespace" .namespace) | nindent 2 }}
 automountServiceAccountToken: {{ include "common.serviceAccount.automount" .serviceAccount }}
 {{- end -}}
 {{- end -}}
