@@ -43,11 +43,13 @@ def make_repo(tmp_path: Path, values: dict) -> Path:
                 "name": "team-api",
                 "namespace": "team",
                 "chart": "./charts/api",
-                "values": ["values/team.yaml"],
+                "values": ["values/team.yaml", "values/env/{{ .Environment.Name }}.yaml"],
+                "missingFileHandler": "Info",
             }
         ]
     }
-    (repo / "helmfile.yaml").write_text(yaml.safe_dump(inventory))
+    environments = {"environments": {"default": {}, "dev": {}, "prod": {}}}
+    (repo / "helmfile.yaml").write_text(yaml.safe_dump_all([environments, inventory]))
     return repo
 
 
@@ -144,7 +146,7 @@ def test_a_malformed_inventory_entry_is_named(tmp_path: Path) -> None:
 
 def test_the_commands_in_the_order_help_lists_them() -> None:
     usage = build_parser().format_usage()
-    assert "{render,lint,docs,capacity,plan,verify,changed}" in usage
+    assert "{render,lint,schema,docs,capacity,plan,verify,changed,gitops}" in usage
 
 
 def summaries(stdout: str) -> list[str]:
@@ -185,7 +187,7 @@ def test_an_unknown_overlay_is_refused_with_the_known_ones(
     repo = make_repo(tmp_path, GOOD_VALUES)
     result = chartkit(repo, "render", "--overlay", "dev", "--overlay", "staging")
     assert result.returncode == 2
-    assert "no overlay named 'staging'" in result.stderr and "dev" in result.stderr
+    assert "overlay named 'staging'" in result.stderr and "(known: dev, prod)" in result.stderr
 
 
 def test_a_failing_overlay_fails_the_run_and_names_itself(

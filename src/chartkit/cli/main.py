@@ -22,6 +22,11 @@ DESCRIPTION = "The chartkit command line."
 COMMANDS = (
     ("render", "render, validate and police releases", "render_command"),
     ("lint", "helm lint --strict every release's chart and values", "lint_command"),
+    (
+        "schema",
+        "assemble each chart's values.schema.json from its source and the common parts",
+        "schema_command",
+    ),
     ("docs", "regenerate chart READMEs from ## @param comments", "docs_command"),
     (
         "capacity",
@@ -38,6 +43,11 @@ COMMANDS = (
         "changed",
         "charts and releases a change touches; chart version bump check",
         "changed_command",
+    ),
+    (
+        "gitops",
+        "Argo CD (AppProject, ApplicationSets) or Flux (source, HelmReleases) objects",
+        "gitops_command",
     ),
 )
 

@@ -12,9 +12,9 @@ after uninstall (chartkit.cluster.shared_volume). When a step fails, the namespa
 the release's pod logs and `kubectl describe` output are saved and attached to the result
 (chartkit.cluster.smoke_diagnostics).
 
-Releases that share a namespace run in order (schedule.order_by_secrets); namespaces run
-in parallel. Progress lines give the run's elapsed time, the release, the step and its
-duration. `session` prepares the cluster (kind created when chosen, prerequisites
+Releases that share a namespace run in the order of their needs (schedule.order_by_needs);
+namespaces run in parallel. Progress lines give the run's elapsed time, the release, the step
+and its duration. `session` prepares the cluster (kind created when chosen, prerequisites
 installed where absent) and `SmokeRun` runs the releases on it.
 """
 
@@ -88,9 +88,7 @@ class SmokeRun:
         self, group: schedule.Group, releases: Mapping[str, Release]
     ) -> dict[str, SmokeResult]:
         runs, results = self.start(group, releases)
-        order = schedule.order_by_secrets(
-            list(runs), {n: r.manifest for n, r in runs.items()}, group.namespace
-        )
+        order = schedule.order_by_needs(list(runs), {n: releases[n].needs for n in runs})
         level, why = podsecurity.required_level([o for run in runs.values() for o in run.manifest])
         for name in order:
             run = runs[name]

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from chartkit.delivery.git import changed_files, show
+from chartkit.releases.helmfile import release_entries
 
 DOCS_PATTERNS = ("*.md",)
 # Files whose change means every release is smoke-tested again.
@@ -106,14 +107,7 @@ def changed_charts(files: Iterable[str]) -> set[str]:
 
 
 def _release_entries(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    document = yaml.safe_load(text) or {}
-    return {
-        str(entry.get("name")): entry
-        for entry in document.get("releases") or []
-        if isinstance(entry, dict)
-    }
+    return release_entries(text or None)
 
 
 def _chart_name(entry: dict[str, Any]) -> str:
