@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
+from chartkit.tools import yaml_io
 
 INVENTORY_FILE = "helmfile.yaml"
 OVERLAY_DIR = Path("values") / "env"
@@ -45,8 +45,8 @@ def read_state(path: Path) -> dict[str, Any]:
 
 def merge_parts(text: str, where: str = INVENTORY_FILE) -> dict[str, Any]:
     try:
-        parts = [part for part in yaml.safe_load_all(text) if part is not None]
-    except yaml.YAMLError as error:
+        parts = [part for part in yaml_io.load_all(text) if part is not None]
+    except yaml_io.YAMLError as error:
         raise InventoryError(f"{where} is not valid YAML: {error}") from None
     state: dict[str, Any] = {}
     for number, part in enumerate(parts, start=1):
