@@ -87,14 +87,15 @@ def fast_schema(node: Any) -> Any:
     return converted
 
 
-def compile_fast(schema: dict[str, Any], registry: Any = None) -> Any:
+def compile_fast(schema: dict[str, Any], registry: Any = None, prepared: bool = False) -> Any:
     """A jsonschema-rs validator that checks what jsonschema checks: formats are not
-    asserted, patterns match as in Python. None when jsonschema-rs refuses the schema."""
+    asserted, patterns match as in Python (`prepared`: the schema already went through
+    fast_schema). None when jsonschema-rs refuses the schema."""
     cls = jsonschema_rs.validator_cls_for(schema) if "$schema" in schema else None
     cls = cls or jsonschema_rs.Draft202012Validator
     try:
         return cls(
-            fast_schema(schema),
+            schema if prepared else fast_schema(schema),
             registry=registry,
             validate_formats=False,
             keywords={PYTHON_PATTERN: PythonPattern},
@@ -170,16 +171,28 @@ class FastSchemas:
         return True
 
     def _validator(self, kube_version: str, api_version: str, kind: str) -> Any:
-        crd = self.sources.crd_schema(api_version, kind)
-        key = ("" if crd is not None else kube_version, api_version, kind)
+        custom = self.sources.is_custom_resource(api_version, kind)
+        key = ("" if custom else kube_version, api_version, kind)
         if key not in self._validators:
-            if crd is not None:
-                self._validators[key] = compile_fast(crd)
+            if custom:
+                schema = self._crd_schema(api_version, kind)
+                self._validators[key] = compile_fast(schema, prepared=True)
             else:
                 schema = self.sources.core_schema(kube_version, api_version, kind)
                 registry = self.registry(kube_version)
                 self._validators[key] = compile_fast(schema, registry) if schema else None
         return self._validators[key]
+
+    def _crd_schema(self, api_version: str, kind: str) -> Any:
+        """A CRD's strict schema as fast_schema gives it, from an entry of its own in the disk
+        cache (one kind's schema, without descriptions: quick to read back)."""
+
+        def build() -> Any:
+            return fast_schema(self.sources.crd_schema(api_version, kind))
+
+        name = re.sub(r"[^A-Za-z0-9.-]", "_", f"crd-{api_version}-{kind}")
+        key = digest([self.sources.crd_key, Path(__file__).read_bytes()])
+        return self.sources.disk_cache.json(name, key, build)
 
     def _refs_valid(
         self, kube_version: str, obj: dict[str, Any], template_path: Any, template: Any

@@ -54,6 +54,8 @@ class SchemaSources:
         self._definitions: dict[str, Schema] = {}
         self._core: dict[tuple[str, str, str], Schema | None] = {}
         self._crd_strict: dict[tuple[str, str], Schema] | None = None
+        self._crd_kinds: set[tuple[str, str]] | None = None
+        self._crd_key: str | None = None
 
     def definitions(self, kube_version: str) -> Schema:
         """`_definitions.json` of one Kubernetes minor (every $ref points into it)."""
@@ -69,20 +71,25 @@ class SchemaSources:
             self._core[key] = json.loads(path.read_bytes()) if path.exists() else None
         return self._core[key]
 
+    @property
+    def crd_key(self) -> str:
+        """The disk cache key of what is derived from the CRDs: their catalog's key and the
+        code of crd_schema."""
+        if self._crd_key is None:
+            catalog_key = crd_catalog_key(self.crd_dir, self.disk_cache)
+            self._crd_key = digest([catalog_key, Path(crd_schema.__file__).read_bytes()])
+        return self._crd_key
+
     def _crds(self) -> dict[tuple[str, str], Schema]:
         """(apiVersion, kind) -> strict JSON Schema, for every served CRD version."""
         if self._crd_strict is None:
-            catalog_key = crd_catalog_key(self.crd_dir, self.disk_cache)
-            key = digest([catalog_key, Path(crd_schema.__file__).read_bytes()])
-            entries = self.disk_cache.json(
-                "crd-schemas", key, lambda: self._strict_entries(catalog_key)
-            )
+            entries = self.disk_cache.json("crd-schemas", self.crd_key, self._strict_entries)
             self._crd_strict = {(api, kind): schema for api, kind, schema in entries}
         return self._crd_strict
 
-    def _strict_entries(self, catalog_key: str) -> list[tuple[str, str, Schema]]:
+    def _strict_entries(self) -> list[tuple[str, str, Schema]]:
         entries = []
-        for served in crd_catalog(self.crd_dir, self.disk_cache, catalog_key):
+        for served in crd_catalog(self.crd_dir, self.disk_cache):
             if served.schema is None:
                 continue
             schema = crd_schema.strict_schema(served.schema)
@@ -92,7 +99,12 @@ class SchemaSources:
         return entries
 
     def is_custom_resource(self, api_version: Any, kind: Any) -> bool:
-        return (api_version, kind) in self._crds()
+        """Whether a CRD serves this kind (from a small entry of its own: answering does not
+        need the schemas)."""
+        if self._crd_kinds is None:
+            kinds = self.disk_cache.json("crd-kinds", self.crd_key, lambda: sorted(self._crds()))
+            self._crd_kinds = {(str(api), str(kind)) for api, kind in kinds}
+        return (api_version, kind) in self._crd_kinds
 
     def crd_schema(self, api_version: str, kind: str) -> Schema | None:
         """The strict JSON Schema of a served CRD version; None when no CRD serves it."""
