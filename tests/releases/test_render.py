@@ -328,3 +328,21 @@ def test_close_drops_the_renders_not_started(root: Path) -> None:
     assert started <= 1
     with pytest.raises(CancelledError):
         renderer.render_release(releases[-1])
+
+
+ENV_HELM = """\
+#!/bin/sh
+printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: %s\\n' "$2"
+printf 'data:\\n  gogc: "%s"\\n' "$GOGC"
+"""
+
+
+def test_helm_runs_without_gos_collector_unless_the_user_sets_gogc(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(root / ".tools/helm/0.0.1/helm", ENV_HELM, 0o755)
+    monkeypatch.delenv("GOGC", raising=False)
+    assert Renderer(root).render("web").get("ConfigMap")["data"] == {"gogc": "off"}
+    assert Renderer(root).helm().extra_env["GOMEMLIMIT"] == "512MiB"
+    monkeypatch.setenv("GOGC", "150")
+    assert Renderer(root).render("web").get("ConfigMap")["data"] == {"gogc": "150"}
