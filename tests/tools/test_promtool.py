@@ -56,3 +56,16 @@ def test_test_rules_reports_a_failing_expectation(promtool: Promtool, tmp_path: 
     }
     result = promtool.test_rules(write_yaml(tmp_path / "t.yaml", test))
     assert not result.ok and "exp" in result.output
+
+
+def test_promtool_runs_without_gos_collector_unless_the_user_sets_gogc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "promtool"
+    fake.write_text('#!/bin/sh\necho "GOGC=$GOGC GOMEMLIMIT=$GOMEMLIMIT"\n')
+    fake.chmod(0o755)
+    monkeypatch.delenv("GOGC", raising=False)
+    monkeypatch.delenv("GOMEMLIMIT", raising=False)
+    assert Promtool(fake).run("x").stdout.strip() == "GOGC=off GOMEMLIMIT=512MiB"
+    monkeypatch.setenv("GOGC", "200")
+    assert Promtool(fake).run("x").stdout.strip() == "GOGC=200 GOMEMLIMIT=512MiB"

@@ -21,14 +21,11 @@ from chartkit.releases.crds import crd_catalog, crd_catalog_key
 from chartkit.releases.inventory import Inventory, Overlay, Release
 from chartkit.releases.manifest import Manifest
 from chartkit.tools.disk_cache import DiskCache
+from chartkit.tools.go_runtime import short_run_env
 from chartkit.tools.helm import Helm, HelmError
 from chartkit.tools.toolbox import Toolbox
 
 ReleaseRender = tuple[Release, Overlay | None, str | None]  # release, overlay, helm version
-# `helm template` and `helm lint` run for a few tens of milliseconds: Go's garbage collector
-# only slows them down (by a fifth). It stays off until a run's heap nears GOMEMLIMIT; a
-# GOGC or GOMEMLIMIT of the user's own wins.
-SHORT_RUN_GO_ENV = {"GOGC": "off", "GOMEMLIMIT": "512MiB"}
 
 
 @dataclass(frozen=True)
@@ -91,8 +88,9 @@ class Renderer:
         version = version or self.default_helm_version
         with self._lock:
             if version not in self._helms:
-                go_env = {k: v for k, v in SHORT_RUN_GO_ENV.items() if k not in os.environ}
-                self._helms[version] = Helm(self.toolbox.helm(version), extra_env=go_env)
+                # template and lint: short runs (chartkit.tools.go_runtime)
+                binary = self.toolbox.helm(version)
+                self._helms[version] = Helm(binary, extra_env=short_run_env())
             return self._helms[version]
 
     @property

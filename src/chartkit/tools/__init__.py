@@ -7,7 +7,8 @@ formats and caches every layer above shares.
 - `readme_generator`: bitnami's readme-generator-for-helm (node_modules/), which writes the
   Parameters table of the chart READMEs;
 - `yaml_io`: YAML read and written in bulk through libyaml;
-- `disk_cache`: what is slow to derive, kept as JSON in .cache/chartkit/ between runs.
+- `disk_cache`: what is slow to derive, kept as JSON in .cache/chartkit/ between runs;
+- `go_runtime`: the environment of the short Go runs (no garbage collector below a limit).
 
 May import: no other chartkit package.
 """

@@ -5,6 +5,7 @@ promtool comes from Debian's `prometheus` package (scripts/install-tools install
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from chartkit.tools import yaml_io
+from chartkit.tools.go_runtime import short_run_env
 from chartkit.tools.toolbox import ToolMissingError
 
 
@@ -81,6 +83,7 @@ class Promtool:
                 timeout=self.timeout_seconds,
                 cwd=cwd,
                 check=False,
+                env={**os.environ, **short_run_env()},
             )
         except (OSError, subprocess.TimeoutExpired) as error:
             raise PromtoolError(f"{' '.join(command)}: {error}") from error
