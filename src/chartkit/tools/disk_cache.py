@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -92,6 +91,8 @@ class DiskCache:
         path = self._path(name, key)
         if path is None:
             return
+        import tempfile  # only a run that builds an entry writes one
+
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-")
