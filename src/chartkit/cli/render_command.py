@@ -76,7 +76,7 @@ def print_block(
     reports: list[ReleaseReport], where: Path, kube_versions: list[str], seconds: float
 ) -> None:
     """The table, each failed release's problems (stderr) and the summary line."""
-    from chartkit.cli.release_table import table
+    from chartkit.cli.release_table import table  # imported while helm runs, see below
 
     print(table(reports))
     failed = [r for r in reports if not r.ok]
@@ -109,8 +109,9 @@ def check_and_report(
     out_dir: Path, renderer: Renderer, blocks: list[list[ReleaseRender]], started: float
 ) -> int:
     """Check the renders in order: write the manifests and print one block per overlay."""
-    # helm is running: load the checks meanwhile
+    # helm is running: load the checks and the table meanwhile
     from chartkit.checks.release import ReleaseChecker
+    from chartkit.cli import release_table  # noqa: F401  (print_block's table)
 
     checker = ReleaseChecker(renderer)
     reports = checker.check_all(render for block in blocks for render in block)
