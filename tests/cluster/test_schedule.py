@@ -87,6 +87,18 @@ def test_order_without_dependencies_or_in_a_cycle_keeps_the_given_order() -> Non
     assert schedule.order_by_secrets(["a", "c"], manifests, "ns") == ["a", "c"]
 
 
+def test_a_chain_of_makers_comes_first_and_others_keep_their_place() -> None:
+    # reader reads middle's Secret, middle reads first's; solo reads nothing
+    manifests = {
+        "reader": [deployment("reader", env_secret="middle-secret")],
+        "solo": [deployment("solo"), secret("solo-secret")],
+        "middle": [deployment("middle", volume_secret="first-secret"), secret("middle-secret")],
+        "first": [deployment("first"), secret("first-secret")],
+    }
+    order = schedule.order_by_secrets(["reader", "solo", "middle", "first"], manifests, "ns")
+    assert order == ["solo", "first", "middle", "reader"]
+
+
 def test_optional_secret_references_do_not_order() -> None:
     reader = deployment("r", env_secret="s")
     reader["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"][

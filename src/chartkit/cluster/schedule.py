@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
 from typing import Any, TypeVar
 
 from chartkit.releases.manifest import Object, containers, is_workload, pod_spec
@@ -85,19 +86,27 @@ def secrets_read(objects: Iterable[Object], namespace: str) -> set[tuple[str, st
 def order_by_secrets(
     releases: Sequence[str], manifests: Mapping[str, Sequence[Object]], namespace: str
 ) -> list[str]:
-    """Releases reordered so each comes after the releases making Secrets it reads;
-    otherwise (and in a cycle) the given order is kept."""
+    """Releases reordered so each comes after the releases making Secrets it reads, the
+    earliest in the given order first among those ready; in a cycle the given order is
+    kept."""
     made = {r: secrets_made(manifests.get(r, ()), namespace) for r in releases}
-    needs: dict[str, set[str]] = {}
+    sorter: TopologicalSorter[str] = TopologicalSorter()
     for release in releases:
         read = secrets_read(manifests.get(release, ()), namespace)
-        needs[release] = {other for other in releases if other != release and read & made[other]}
+        sorter.add(
+            release, *(other for other in releases if other != release and read & made[other])
+        )
+    try:
+        sorter.prepare()
+    except CycleError:
+        return list(releases)
+    position = {release: index for index, release in enumerate(releases)}
     ordered: list[str] = []
-    pending = list(releases)
-    while pending:
-        ready = next((r for r in pending if needs[r] <= set(ordered)), pending[0])
-        ordered.append(ready)
-        pending.remove(ready)
+    ready: list[str] = []
+    while sorter.is_active():
+        ready = sorted([*ready, *sorter.get_ready()], key=position.__getitem__)
+        ordered.append(ready.pop(0))
+        sorter.done(ordered[-1])
     return ordered
 
 
