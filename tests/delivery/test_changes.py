@@ -226,6 +226,9 @@ def test_semver_ordering() -> None:
     keys = [parse_version(v) for v in ordered]
     assert keys == sorted(keys)
     assert parse_version("v1.2.3+build.5") == parse_version("1.2.3")
+    for refused in ("1.0", "01.0.0", "1.0.0-01", "1.2.3-rc..1", "1.2.3.4"):
+        with pytest.raises(ValueError, match="not a SemVer version"):
+            parse_version(refused)
 
 
 # -- command line ---------------------------------------------------------------------------
