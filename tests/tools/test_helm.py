@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from chartkit.releases.inventory import find_root
-from chartkit.tools.helm import Helm, HelmError, parse_objects, seconds, strip_notices
+from chartkit.tools.helm import Helm, HelmError, parse_objects, strip_notices
 from chartkit.tools.toolbox import Toolbox, ToolMissingError
 
 ROOT = find_root(Path(__file__).parent)
@@ -536,20 +536,6 @@ def test_run_streamed_honours_a_sub_second_timeout(fake: Helm) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("duration", "expected"),
-    [("5m", 300), ("90s", 90), ("1h30m", 5400), ("1h0m30s", 3630), ("1.5m", 90), ("2h", 7200)],
-)
-def test_seconds(duration: str, expected: float) -> None:
-    assert seconds(duration) == expected
-
-
-@pytest.mark.parametrize("duration", ["5x", "m", "-5m", "five minutes", "5m s"])
-def test_seconds_rejects_other_text(duration: str) -> None:
-    with pytest.raises(ValueError, match="not a duration"):
-        seconds(duration)
 
 
 def test_parse_objects_drops_empty_documents() -> None:

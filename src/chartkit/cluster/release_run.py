@@ -24,7 +24,8 @@ from chartkit.cluster.smoke_objects import rollouts_of
 from chartkit.cluster.smoke_results import SmokeError, SmokeResult, StepResult, first_line
 from chartkit.releases.inventory import Release
 from chartkit.releases.manifest import Object, name_of
-from chartkit.tools.helm import HelmError, seconds
+from chartkit.tools.durations import parse_duration
+from chartkit.tools.helm import HelmError
 from chartkit.tools.kubectl import KubectlError
 
 
@@ -99,7 +100,7 @@ class ReleaseRun:
             self.rollouts.wait(
                 name_of(rollout),
                 lambda s: s.healthy,
-                seconds(self.timeout(step)),
+                parse_duration(self.timeout(step)),
                 f"healthy after {step}",
                 promote_pauses=promote_pauses,
             )
@@ -169,7 +170,7 @@ class ReleaseRun:
         """After the upgrade to a new image tag: paused at the first pause step with the
         canary on the new tag; promoted through the API; the new tag becomes stable."""
         tag = str(self.chart_plan.upgrade.get("image.tag", ""))
-        limit = seconds(self.timeout("upgrade"))
+        limit = parse_duration(self.timeout("upgrade"))
         return promote_canaries(self.rollouts, self.ctx.kubectl, self.manifest, tag, limit)
 
     def rollback(self) -> str:

@@ -6,8 +6,8 @@ promtool unit tests of the alerts.
 - `grafana`: dashboard queries with Grafana's variables filled in;
 - `expressions`: every PromQL expression of a release, for promtool to parse;
 - `rule_tests`: promtool unit-test files kept as templates, filled in and run;
-- `alert_series` (with `durations`): when an alert pends and fires, and series numbers
-  around its thresholds.
+- `alert_series`: when an alert pends and fires, and series numbers around its
+  thresholds.
 
 May import: chartkit.tools, chartkit.releases, chartkit.checks.
 """

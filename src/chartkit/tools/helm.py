@@ -21,6 +21,8 @@ from typing import Any
 import subprocess_tee
 import yaml
 
+from chartkit.tools.durations import parse_duration
+
 # Helm prints this when a chart's charts/common is a symlink to the library chart; it is
 # expected in this repository and only noise in error reports.
 _SYMLINK_NOTICE = "found symbolic link in path"
@@ -173,7 +175,7 @@ class Helm:
     def _cluster_run(self, args: list[str], timeout: str, stream: bool) -> str:
         """A command against the cluster: streamed live, or captured (for parallel callers,
         whose outputs would interleave); helm's stdout joins the error when captured."""
-        limit = seconds(timeout) + 60
+        limit = parse_duration(timeout) + 60
         if stream:
             return self.run_streamed([*args, *self.cluster_flags()], timeout=limit)
         return self.run([*args, *self.cluster_flags()], timeout=limit, stdout_in_error=True)
@@ -295,20 +297,3 @@ class Helm:
 def parse_objects(text: str) -> list[dict[str, Any]]:
     """Parse a multi-document YAML stream into objects, dropping empty documents."""
     return [doc for doc in yaml.safe_load_all(text) if isinstance(doc, dict) and doc]
-
-
-def seconds(duration: str) -> float:
-    """Seconds in a helm duration such as "5m", "90s" or "1h30m"."""
-    total, number = 0.0, ""
-    units = {"h": 3600, "m": 60, "s": 1}
-    for char in duration:
-        if char.isdigit() or char == ".":
-            number += char
-        elif char in units and number:
-            total += float(number) * units[char]
-            number = ""
-        else:
-            raise ValueError(f"not a duration: {duration!r}")
-    if number:
-        total += float(number)
-    return total
