@@ -15,7 +15,6 @@ from chartkit.monitoring.rule_tests import run_rule_tests
 from chartkit.monitoring.rules import alert_rules, alert_rules_of, rule_file
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, containers, pod_template_metadata
-from chartkit.releases.values import load_values
 from chartkit.tools.promtool import write_yaml
 
 ROOT = find_root()
@@ -38,6 +37,11 @@ HELMS = ("4.1.4", "3.18.0")
 @pytest.fixture(scope="session")
 def render(chart_release):
     return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
+
+
+@pytest.fixture(scope="session")
+def chart_values(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).values
 
 
 def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
@@ -231,11 +235,11 @@ def test_every_alert_has_a_promtool_test_file(render) -> None:
 @pytest.mark.parametrize("alert", list(ALERTS))
 @pytest.mark.parametrize("release", API_RELEASES)
 def test_promtool_unit_tests_of_each_release(
-    render_release, promtool, tmp_path: Path, release: str, alert: str
+    computed_values, render_release, promtool, tmp_path: Path, release: str, alert: str
 ) -> None:
     manifest = render_release(release, "prod")
     entry = INVENTORY.release(release)
-    values = load_values(ROOT, CHART, *map(str, entry.values), PROD)
+    values = computed_values.of(CHART, [*entry.values, PROD])
     result = run_alert_test(
         promtool, rule_file(manifest.objects), alert, manifest, values, tmp_path
     )
@@ -271,11 +275,11 @@ CUSTOM = {
 @pytest.mark.parametrize("alert", list(ALERTS))
 @pytest.mark.parametrize("mode", ["rollout", "deployment"])
 def test_promtool_unit_tests_follow_the_values(
-    render, promtool, tmp_path: Path, alert: str, mode: str
+    chart_values, render, promtool, tmp_path: Path, alert: str, mode: str
 ) -> None:
     set_values = {**CUSTOM, "rollouts.enabled": mode == "rollout", "serviceName": "univprepai"}
     manifest = render(PROD, set_values=set_values)
-    values = load_values(ROOT, CHART, VALUES, PROD, set_values=set_values)
+    values = chart_values(PROD, set_values=set_values)
     result = run_alert_test(
         promtool, rule_file(manifest.objects), alert, manifest, values, tmp_path
     )
@@ -309,11 +313,11 @@ MUTATIONS = [
     ("alert", "field", "old", "new"), MUTATIONS, ids=[f"{m[0]}:{m[2]}->{m[3]}" for m in MUTATIONS]
 )
 def test_a_typo_in_the_rule_fails_its_promtool_test(
-    render, promtool, tmp_path: Path, alert, field, old, new
+    chart_values, render, promtool, tmp_path: Path, alert, field, old, new
 ) -> None:
     manifest = render(PROD)
     rules = rule_file(manifest.objects)
-    values = load_values(ROOT, CHART, VALUES, PROD)
+    values = chart_values(PROD)
     assert run_alert_test(promtool, rules, alert, manifest, values, tmp_path / "as-rendered").ok
     rule = alert_rules_of(rules)[alert]
     assert old in rule[field], f"{alert}.{field} has no {old!r}: {rule[field]}"

@@ -17,7 +17,6 @@ from chartkit.monitoring.rule_tests import run_rule_tests
 from chartkit.monitoring.rules import alert_rules, alert_rules_of, rule_file
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, pod_template_metadata
-from chartkit.releases.values import load_values
 from chartkit.tools.promtool import write_yaml
 
 ROOT = find_root()
@@ -40,6 +39,11 @@ HELMS = ("4.1.4", "3.18.0")
 @pytest.fixture(scope="session")
 def render(chart_release):
     return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
+
+
+@pytest.fixture(scope="session")
+def chart_values(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).values
 
 
 def component(manifest: Manifest, kind: str, name: str) -> dict[str, Any]:
@@ -224,14 +228,16 @@ def test_every_alert_has_a_promtool_test_file(render) -> None:
 
 
 @pytest.mark.parametrize("alert", list(ALERTS))
-def test_promtool_unit_tests_of_the_release(render_release, render, promtool, tmp_path, alert):
+def test_promtool_unit_tests_of_the_release(
+    chart_values, render_release, render, promtool, tmp_path, alert
+):
     if alert == "CodebeakerApiHighErrorRate":
         # rendered only with the ServiceMonitor, which the values file leaves off
         manifest = render(PROD, set_values=SCRAPED)
-        values = load_values(ROOT, CHART, VALUES, PROD, set_values=SCRAPED)
+        values = chart_values(PROD, set_values=SCRAPED)
     else:
         manifest = render_release(RELEASE, "prod")
-        values = load_values(ROOT, CHART, VALUES, PROD)
+        values = chart_values(PROD)
     result = run_alert_test(promtool, manifest, values, alert, tmp_path)
     assert result.ok, str(result)
 
@@ -254,9 +260,11 @@ CUSTOM = {
 
 
 @pytest.mark.parametrize("alert", list(ALERTS))
-def test_promtool_unit_tests_follow_the_values(render, promtool, tmp_path: Path, alert) -> None:
+def test_promtool_unit_tests_follow_the_values(
+    chart_values, render, promtool, tmp_path: Path, alert
+) -> None:
     manifest = render(PROD, set_values=CUSTOM)
-    values = load_values(ROOT, CHART, VALUES, PROD, set_values=CUSTOM)
+    values = chart_values(PROD, set_values=CUSTOM)
     found = placeholders(manifest, values)
     assert (found["service"], found["hpa"], found["hpa_max"]) == ("beaker-api", "beaker-worker", 7)
     result = run_alert_test(promtool, manifest, values, alert, tmp_path)
@@ -285,10 +293,10 @@ MUTATIONS = [
     ("alert", "field", "old", "new"), MUTATIONS, ids=[f"{m[0]}:{m[2]}->{m[3]}" for m in MUTATIONS]
 )
 def test_a_typo_in_the_rule_fails_its_promtool_test(
-    render, promtool, tmp_path: Path, alert, field, old, new
+    chart_values, render, promtool, tmp_path: Path, alert, field, old, new
 ) -> None:
     manifest = render(PROD, set_values=SCRAPED)
-    values = load_values(ROOT, CHART, VALUES, PROD, set_values=SCRAPED)
+    values = chart_values(PROD, set_values=SCRAPED)
     rules = rule_file(manifest.objects)
     assert run_alert_test(promtool, manifest, values, alert, tmp_path / "as-rendered", rules).ok
     rule = alert_rules_of(rules)[alert]

@@ -1,62 +1,95 @@
-"""The values a chart renders with, merged the way Helm coalesces values files."""
+"""The values a chart renders with, as helm itself computes them.
+
+Helm coalesces a chart's values.yaml, each values file in order and every --set-json value
+(maps merge key by key, lists and scalars are replaced, null removes a key, `global` flows
+to the dependencies) and checks the result against values.schema.json. To read what it
+computed, a throwaway chart is made once per chart: the chart's Chart.yaml, values.yaml,
+values.schema.json and dependencies, and one template printing `.Values` as JSON. Rendering
+it with `helm template` and the same files and options gives `.Values` exactly as the
+chart's own templates see it, with either pinned helm and without a cluster. Each distinct
+request is computed once, like the renderer's renders.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
+from chartkit.releases.render import Renderer
+from chartkit.tools.helm import HelmError
+
+_TEMPLATE = "{{ toJson .Values }}\n"
+_COPIED = ("Chart.yaml", "Chart.lock", "values.yaml", "values.schema.json")
+
+ValuesRequest = tuple[Path, tuple[Path, ...], str, str]
 
 
-def merge_values(*documents: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Values documents merged the way Helm coalesces them: later files win, maps merge key
-    by key, lists and scalars are replaced, and null removes a key."""
-    merged: dict[str, Any] = {}
-    for document in documents:
-        merged = _merge(merged, dict(document or {}))
-    return merged
+class ComputedValues:
+    """`.Values` of charts rendered with given values files and --set-json values."""
 
+    def __init__(self, renderer: Renderer) -> None:
+        self.renderer = renderer
+        self._workdir = tempfile.TemporaryDirectory(prefix="chartkit-values-")
+        self._charts: dict[Path, Path] = {}
+        self._cache: dict[ValuesRequest, dict[str, Any] | HelmError] = {}
 
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    result = dict(base)
-    for key, value in override.items():
-        if value is None:
-            result.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
-            result[key] = _merge(dict(result[key]), value)
-        else:
-            result[key] = value
-    return result
+    def of(
+        self,
+        chart: str | Path,
+        values_files: Iterable[str | Path] = (),
+        set_values: Mapping[str, Any] | None = None,
+        helm_version: str | None = None,
+    ) -> dict[str, Any]:
+        """The chart's `.Values`; HelmError when helm refuses the values (cached too)."""
+        request: ValuesRequest = (
+            self.renderer.chart_path(chart),
+            tuple(self._path(f) for f in values_files),
+            json.dumps(dict(set_values or {}), sort_keys=True),
+            helm_version or self.renderer.toolbox.default_helm_version(),
+        )
+        if request not in self._cache:
+            self._cache[request] = self._compute(request)
+        result = self._cache[request]
+        if isinstance(result, HelmError):
+            raise result
+        return json.loads(json.dumps(result))  # a copy the caller may change
 
+    def _path(self, path: str | Path) -> Path:
+        candidate = Path(path)
+        return (candidate if candidate.is_absolute() else self.renderer.root / candidate).resolve()
 
-def nest(set_values: Mapping[str, Any]) -> dict[str, Any]:
-    """{"a.b": 1} (helm --set style keys) as {"a": {"b": 1}}."""
-    nested: dict[str, Any] = {}
-    for dotted, value in set_values.items():
-        node = nested
-        *parents, last = dotted.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
-    return nested
+    def _compute(self, request: ValuesRequest) -> dict[str, Any] | HelmError:
+        chart, values_files, set_values_json, helm_version = request
+        try:
+            text = self.renderer.helm(helm_version).template_text(
+                self._values_chart(chart),
+                chart.name,
+                values_files=values_files,
+                set_values=json.loads(set_values_json),
+            )
+        except HelmError as error:
+            return error
+        document = "\n".join(
+            line for line in text.splitlines() if line.strip() and not line.startswith(("---", "#"))
+        )
+        return dict(json.loads(document))
 
-
-def load_values(
-    root: Path, chart: str, *values_files: str, set_values: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """The values a chart renders with: its values.yaml, each file in order, then
-    set_values (helm --set style dotted keys)."""
-    documents = [yaml.safe_load((root / "charts" / chart / "values.yaml").read_text())]
-    documents += [yaml.safe_load((root / f).read_text()) for f in values_files]
-    return merge_values(*documents, nest(set_values or {}))
-
-
-def dig(values: Mapping[str, Any], dotted: str) -> Any:
-    """values["a"]["b"] for "a.b"; KeyError naming the path when absent."""
-    node: Any = values
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            raise KeyError(f"values have no {dotted}")
-        node = node[part]
-    return node
+    def _values_chart(self, chart: Path) -> Path:
+        """The throwaway chart of `chart`, made on first use."""
+        if chart not in self._charts:
+            copy = Path(self._workdir.name) / str(len(self._charts)) / chart.name
+            (copy / "templates").mkdir(parents=True)
+            for name in _COPIED:
+                if (chart / name).exists():
+                    shutil.copyfile(chart / name, copy / name)
+            if (chart / "charts").is_dir():
+                (copy / "charts").mkdir()
+                for dependency in (chart / "charts").iterdir():
+                    (copy / "charts" / dependency.name).symlink_to(dependency.resolve())
+            (copy / "templates" / "computed-values.json").write_text(_TEMPLATE)
+            self._charts[chart] = copy
+        return self._charts[chart]
