@@ -14,7 +14,7 @@ from chartkit.releases.manifest import Manifest
 from chartkit.releases.render import Renderer
 from chartkit.releases.values import ComputedValues
 from chartkit.tools.helm import HelmError
-from chartkit.tools.promtool import Promtool
+from helpers.promtool import Promtool
 
 REPO_ROOT = find_root(Path(__file__).parent)
 

@@ -21,7 +21,7 @@ LAYERS = (
     ("tools",),
     ("releases",),
     ("checks",),
-    ("sizing", "monitoring"),
+    ("sizing",),
     ("cluster", "delivery"),
     ("cli",),
 )
@@ -68,12 +68,11 @@ def test_imports_flow_one_way() -> None:
 def test_a_wrong_way_import_is_named() -> None:
     graph = {
         "chartkit.checks.policy": {"chartkit.cluster.smoke", "chartkit.releases.manifest"},
-        "chartkit.sizing.capacity": {"chartkit.monitoring.rules", "chartkit.sizing.pods"},
+        "chartkit.delivery.changes": {"chartkit.cluster.verify", "chartkit.delivery.git"},
     }
     assert wrong_way_imports(graph) == [
         "chartkit.checks.policy imports chartkit.cluster.smoke: cluster is not below checks",
-        "chartkit.sizing.capacity imports chartkit.monitoring.rules: "
-        "monitoring is not below sizing",
+        "chartkit.delivery.changes imports chartkit.cluster.verify: cluster is not below delivery",
     ]
 
 

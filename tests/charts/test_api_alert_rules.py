@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from chartkit.checks.schema import SchemaValidator
-from chartkit.monitoring.alert_series import alert_placeholders, error_counts, latency_buckets
-from chartkit.monitoring.rule_tests import run_rule_tests
-from chartkit.monitoring.rules import alert_rules, alert_rules_of, rule_file
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, containers, pod_template_metadata
-from chartkit.tools.promtool import write_yaml
+from helpers.monitoring.alert_series import alert_placeholders, error_counts, latency_buckets
+from helpers.monitoring.rule_tests import AlertTests
+from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
+from helpers.promtool import write_yaml
 
 ROOT = find_root()
 INVENTORY = load(ROOT)
@@ -70,14 +70,7 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def run_alert_test(promtool, rules, alert, manifest, values, tmp_path) -> Any:
-    return run_rule_tests(
-        promtool,
-        rules,
-        TESTS / f"{alert}.test.yaml",
-        placeholders(manifest, values),
-        tmp_path / alert,
-    )
+run_alert_test = AlertTests(TESTS, placeholders)
 
 
 # -- when it renders --------------------------------------------------------------------------
@@ -240,9 +233,7 @@ def test_promtool_unit_tests_of_each_release(
     manifest = render_release(release, "prod")
     entry = INVENTORY.release(release)
     values = computed_values.of(CHART, [*entry.values, PROD])
-    result = run_alert_test(
-        promtool, rule_file(manifest.objects), alert, manifest, values, tmp_path
-    )
+    result = run_alert_test(promtool, manifest, values, alert, tmp_path)
     assert result.ok, f"{release}:\n{result}"
 
 
@@ -280,9 +271,7 @@ def test_promtool_unit_tests_follow_the_values(
     set_values = {**CUSTOM, "rollouts.enabled": mode == "rollout", "serviceName": "univprepai"}
     manifest = render(PROD, set_values=set_values)
     values = chart_values(PROD, set_values=set_values)
-    result = run_alert_test(
-        promtool, rule_file(manifest.objects), alert, manifest, values, tmp_path
-    )
+    result = run_alert_test(promtool, manifest, values, alert, tmp_path)
     assert result.ok, str(result)
 
 
@@ -318,9 +307,9 @@ def test_a_typo_in_the_rule_fails_its_promtool_test(
     manifest = render(PROD)
     rules = rule_file(manifest.objects)
     values = chart_values(PROD)
-    assert run_alert_test(promtool, rules, alert, manifest, values, tmp_path / "as-rendered").ok
+    assert run_alert_test(promtool, manifest, values, alert, tmp_path / "as-rendered", rules).ok
     rule = alert_rules_of(rules)[alert]
     assert old in rule[field], f"{alert}.{field} has no {old!r}: {rule[field]}"
     rule[field] = rule[field].replace(old, new)
-    result = run_alert_test(promtool, rules, alert, manifest, values, tmp_path / "mutated")
+    result = run_alert_test(promtool, manifest, values, alert, tmp_path / "mutated", rules)
     assert not result.ok, f"{alert} with {field} {old!r} -> {new!r} still passes"

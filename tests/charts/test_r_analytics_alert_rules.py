@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from chartkit.checks.schema import SchemaValidator
-from chartkit.monitoring.alert_series import alert_placeholders, hpa_placeholders, latency_buckets
-from chartkit.monitoring.rule_tests import run_rule_tests
-from chartkit.monitoring.rules import alert_rules, alert_rules_of, rule_file
 from chartkit.releases.inventory import find_root
 from chartkit.releases.manifest import Manifest, containers
-from chartkit.tools.promtool import write_yaml
+from helpers.monitoring.alert_series import alert_placeholders, hpa_placeholders, latency_buckets
+from helpers.monitoring.rule_tests import AlertTests
+from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
+from helpers.promtool import write_yaml
 
 ROOT = find_root()
 CHART = "r-analytics"
@@ -80,14 +80,7 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def run_alert_test(promtool, manifest, values, alert, tmp_path, rules=None) -> Any:
-    return run_rule_tests(
-        promtool,
-        rules or rule_file(manifest.objects),
-        TESTS / f"{alert}.test.yaml",
-        placeholders(manifest, values),
-        tmp_path / alert,
-    )
+run_alert_test = AlertTests(TESTS, placeholders)
 
 
 # -- when it renders, and what --------------------------------------------------------------

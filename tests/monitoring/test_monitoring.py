@@ -12,18 +12,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chartkit.monitoring.alert_series import error_counts, format_duration
-from chartkit.monitoring.analysis import analysis_queries, substitute_args
-from chartkit.monitoring.expressions import manifest_expressions
-from chartkit.monitoring.grafana import dashboard_expressions, grafana_to_promql
-from chartkit.monitoring.rule_tests import (
+from chartkit.releases.inventory import find_root, load
+from helpers.monitoring.alert_series import error_counts, format_duration
+from helpers.monitoring.analysis import analysis_queries, substitute_args
+from helpers.monitoring.expressions import manifest_expressions
+from helpers.monitoring.grafana import dashboard_expressions, grafana_to_promql
+from helpers.monitoring.rule_tests import (
     drop_inapplicable_cases,
     expand_annotation,
     fill_placeholders,
 )
-from chartkit.monitoring.rules import prometheus_rules, rule_file
-from chartkit.releases.inventory import find_root, load
-from chartkit.tools.promtool import Expression, Promtool, write_yaml
+from helpers.monitoring.rules import prometheus_rules, rule_file
+from helpers.promtool import Expression, Promtool, write_yaml
 
 ROOT = find_root()
 INVENTORY = load(ROOT)

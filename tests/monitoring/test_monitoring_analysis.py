@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 import yaml
 
-from chartkit.monitoring.analysis import analysis_queries, analysis_step_args, resolve_args
-from chartkit.monitoring.rule_tests import run_rule_tests
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, pod_template_metadata
-from chartkit.tools.promtool import Promtool
+from helpers.monitoring.analysis import analysis_queries, analysis_step_args, resolve_args
+from helpers.monitoring.rule_tests import run_rule_tests
+from helpers.promtool import Promtool
 
 ROOT = find_root()
 INVENTORY = load(ROOT)

@@ -9,6 +9,5 @@
 - `rollouts`: Argo Rollouts through its API; `schedule`: namespace groups run in parallel;
 - `verify`: a server-side dry run of every release against the current cluster.
 
-May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing,
-chartkit.monitoring.
+May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing.
 """

@@ -6,6 +6,5 @@ changed chart raised its version.
 - `git`: the git questions they ask;
 - `import_graph`: which chartkit modules import which.
 
-May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing,
-chartkit.monitoring.
+May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing.
 """

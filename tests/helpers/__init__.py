@@ -1,0 +1,11 @@
+"""What the tests share and chartkit itself does not use: promtool and the monitoring
+helpers built on it, and small accessors of rendered manifests.
+
+- `promtool`: Prometheus' promtool from Python (check rules, rule unit tests, PromQL parse);
+- `monitoring`: Prometheus rules, canary analysis, Grafana dashboards and PromQL of
+  rendered releases, the promtool unit tests of the alerts and their numbers;
+- `manifests`: lookups in rendered objects that only tests make.
+
+Tests import it as `helpers` (pytest puts tests/ on sys.path through tests/conftest.py).
+It may import chartkit; chartkit never imports it.
+"""
