@@ -12,9 +12,9 @@ import pytest
 from chartkit.releases.inventory import Inventory, find_root, load
 from chartkit.releases.manifest import Manifest
 from chartkit.releases.render import Renderer
-from chartkit.releases.values import ComputedValues
 from chartkit.tools.helm import HelmError
 from helpers.promtool import Promtool
+from helpers.values import ComputedValues
 
 REPO_ROOT = find_root(Path(__file__).parent)
 

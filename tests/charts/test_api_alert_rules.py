@@ -12,6 +12,7 @@ import pytest
 from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, containers, pod_template_metadata
+from helpers.manifests import find
 from helpers.monitoring.alert_series import alert_placeholders, error_counts, latency_buckets
 from helpers.monitoring.rule_tests import AlertTests
 from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
@@ -46,7 +47,7 @@ def chart_values(chart_release):
 
 def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
     """Labels from the workload the series come from; numbers and times from the values."""
-    workload = manifest.find("Rollout") or manifest.get("Deployment")
+    workload = find(manifest, "Rollout") or manifest.get("Deployment")
     name, namespace = workload["metadata"]["name"], workload["metadata"]["namespace"]
     rules = values["prometheusRule"]
     found: dict[str, Any] = {

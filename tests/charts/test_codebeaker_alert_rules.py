@@ -14,6 +14,7 @@ import pytest
 from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, pod_template_metadata
+from helpers.manifests import find
 from helpers.monitoring.alert_series import alert_placeholders, error_counts, hpa_placeholders
 from helpers.monitoring.rule_tests import AlertTests
 from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
@@ -65,7 +66,7 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
         "metric": errors["metric"],
         "status_label": errors["statusLabel"],
     }
-    monitor = manifest.find("ServiceMonitor")
+    monitor = find(manifest, "ServiceMonitor")
     if monitor is not None:
         # the Prometheus operator labels the series with the selected Service's name
         selector = monitor["spec"]["selector"]["matchLabels"]

@@ -12,6 +12,7 @@ import pytest
 from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.inventory import find_root
 from chartkit.releases.manifest import Manifest, containers
+from helpers.manifests import find
 from helpers.monitoring.alert_series import alert_placeholders, hpa_placeholders, latency_buckets
 from helpers.monitoring.rule_tests import AlertTests
 from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
@@ -71,7 +72,7 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
         "port": container["ports"][0]["containerPort"],
         "histogram": rules["latency"]["histogram"],
     }
-    hpa = manifest.find("HorizontalPodAutoscaler")
+    hpa = find(manifest, "HorizontalPodAutoscaler")
     if hpa is not None:
         assert hpa["spec"]["scaleTargetRef"]["name"] == name
         found.update(hpa_placeholders(hpa))

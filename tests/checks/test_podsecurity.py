@@ -91,12 +91,6 @@ def test_baseline_findings() -> None:
     assert podsecurity.baseline_findings([pod]) == []
 
 
-def test_a_shared_namespace_allows_what_its_most_permissive_release_needs() -> None:
-    assert podsecurity.strictest(["restricted", "baseline", "restricted"]) == "baseline"
-    assert podsecurity.strictest(["privileged", "baseline"]) == "privileged"
-    assert podsecurity.strictest([]) == "restricted"
-
-
 def test_namespace_labels() -> None:
     namespace = podsecurity.namespace_manifest(
         "seedtest", "restricted", {"app.kubernetes.io/managed-by": "chartkit-smoke"}

@@ -4,6 +4,7 @@ helpers built on it, and small accessors of rendered manifests.
 - `promtool`: Prometheus' promtool from Python (check rules, rule unit tests, PromQL parse);
 - `monitoring`: Prometheus rules, canary analysis, Grafana dashboards and PromQL of
   rendered releases, the promtool unit tests of the alerts and their numbers;
+- `values`: a chart's `.Values` as helm computes them, the expectations of alert tests;
 - `manifests`: lookups in rendered objects that only tests make.
 
 Tests import it as `helpers` (pytest puts tests/ on sys.path through tests/conftest.py).

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from chartkit.releases.render import Renderer
-from chartkit.releases.values import ComputedValues
 from chartkit.tools.helm import Helm, HelmError
+from helpers.values import ComputedValues
 
 HELMS = ("4.1.4", "3.18.0")
 

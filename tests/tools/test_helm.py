@@ -274,7 +274,7 @@ def test_template_text_defaults(fake: Helm) -> None:
     assert argv(fake) == ["template", "web", "./charts/api", "--namespace", "default"]
 
 
-def test_lint_and_dependency_build_arguments(fake: Helm) -> None:
+def test_lint_arguments(fake: Helm) -> None:
     fake.lint("charts/api", values_files=["a.yaml"], namespace="shop")
     assert argv(fake) == [
         "lint",
@@ -287,8 +287,6 @@ def test_lint_and_dependency_build_arguments(fake: Helm) -> None:
     ]
     fake.lint("charts/api", strict=False)
     assert argv(fake) == ["lint", "charts/api"]
-    fake.dependency_build("charts/api")
-    assert argv(fake) == ["dependency", "build", "charts/api"]
 
 
 def test_upgrade_install_arguments(cluster: Helm, capsys: pytest.CaptureFixture[str]) -> None:

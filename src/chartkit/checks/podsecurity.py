@@ -95,11 +95,6 @@ def required_level(objects: Iterable[Object]) -> tuple[Level, list[str]]:
     return "baseline", restricted
 
 
-def strictest(levels: Iterable[Level]) -> Level:
-    """The most permissive of several levels (what a shared namespace must allow)."""
-    return max(levels, key=LEVELS.index, default="restricted")
-
-
 def namespace_manifest(
     name: str, level: Level, labels: dict[str, str] | None = None
 ) -> dict[str, Any]:

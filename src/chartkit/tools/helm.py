@@ -169,9 +169,6 @@ class Helm:
         # helm prints lint findings on stdout and only a summary on stderr
         return self.run(args, stdout_in_error=True)
 
-    def dependency_build(self, chart: Path | str) -> str:
-        return self.run(["dependency", "build", str(chart)])
-
     def _cluster_run(self, args: list[str], timeout: str, stream: bool) -> str:
         """A command against the cluster: streamed live, or captured (for parallel callers,
         whose outputs would interleave); helm's stdout joins the error when captured."""
