@@ -32,13 +32,14 @@ CONTROLS: tuple[Control, ...] = (*BASELINE, *RESTRICTED)
 
 
 def controls_at(level: Level) -> tuple[Control, ...]:
-    """The controls Pod Security admission judges at `level` (none at privileged)."""
-    if level == "baseline":
-        return BASELINE
-    if level == "restricted":
-        replaced = {control.replaces for control in RESTRICTED}
-        return (*(c for c in BASELINE if c.id not in replaced), *RESTRICTED)
-    return ()
+    """The controls Pod Security admission judges at `level`: baseline's at baseline; at
+    restricted every control but the baseline ones a restricted control replaces; none at
+    privileged."""
+    judged = [c for c in CONTROLS if c.level == "baseline" or level == "restricted"]
+    if level == "privileged":
+        return ()
+    replaced = {c.replaces for c in judged}
+    return tuple(c for c in judged if c.id not in replaced)
 
 
 def judge(control: Control, obj: Object, level: Level) -> list[Finding]:
