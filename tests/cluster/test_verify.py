@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from chartkit.cli.main import build_parser
 from chartkit.cli.verify_command import format_result, kubeconfig_hint
 from chartkit.cluster import verify
 from chartkit.cluster.verify_namespaces import enforced_levels, pod_security_problems
@@ -19,6 +20,7 @@ from chartkit.releases.inventory import Inventory, Release
 from chartkit.releases.manifest import describe
 from chartkit.releases.render import Renderer
 from chartkit.tools.kubectl import Kubectl
+from chartkit.tools.toolbox import Toolbox
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -396,3 +398,31 @@ def test_verify_command_without_a_cluster(tmp_path: Path) -> None:
 def test_verify_command_needs_server() -> None:
     result = chartkit()
     assert result.returncode == 2 and "give --server" in result.stderr
+
+
+def verify_command(kubectl: Kubectl, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    """`chartkit verify` in this process, talking to the fake kubectl."""
+    monkeypatch.setattr(Toolbox, "kubectl", lambda self: kubectl.binary)
+    parsed = build_parser().parse_args(["verify", "--server", "--kube-context", "prod", *args])
+    return int(parsed.handler(parsed, ROOT))
+
+
+def test_the_command_passes_a_tenant_that_would_install_and_fails_a_real_rejection(
+    fake: tuple[Kubectl, Path],
+    renderer: Renderer,
+    inventory: Inventory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    kubectl, _ = fake
+    release = tenant(inventory)
+    assert verify_command(kubectl, monkeypatch, release.name) == 0
+    out = capsys.readouterr().out
+    assert f"ok   {release.name} (namespace ecp-tenants): 1 accepted, 0 rejected, " in out
+    assert "1 release(s) checked: 1 accepted, 0 with rejections" in out
+    deployment = renderer.render_release(release).all("Deployment")[0]["metadata"]["name"]
+    monkeypatch.setenv("REJECT", f"Deployment/{deployment}")
+    assert verify_command(kubectl, monkeypatch, release.name) == 0  # not checked by default
+    code = verify_command(kubectl, monkeypatch, release.name, "--allow-temporary-namespaces")
+    assert code == 1
+    assert f"Deployment/{deployment} rejected: deployment " in capsys.readouterr().out
