@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import subprocess_tee
-
 LineOutput = Callable[[str], Any]
 TIMED_OUT = 124  # timeout(1)'s exit status when the limit is reached
 
@@ -59,6 +57,10 @@ def run_streamed(
     env: Mapping[str, str] | None = None,
 ) -> Streamed:
     """Run `command`, handing `output` the command line and then each line it prints."""
+    # imported here: subprocess-tee loads asyncio, which every chartkit command would pay
+    # for at start-up while only cluster commands stream
+    import subprocess_tee
+
     limit = max(1, math.ceil(timeout))  # timeout(1) reads 0 as "no limit"
     timeout_binary = shutil.which("timeout")
     wrapped = list(command)
