@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh clone:
 #   make render   render, validate and police every release (no cluster needed)
-#   make test     set-up, lint, docs check and the test suite
+#   make test     set-up, lint, schema and docs checks and the test suite
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -17,7 +17,7 @@ help:
 	@echo "make render   render every release to build/manifests/ and validate it (bare, dev, prod)"
 	@echo "make test     set-up, ruff, vulture, helm lint --strict, README check, pytest"
 	@echo "make smoke    install every release into a cluster (KUBECONFIG, or kind)"
-	@echo "make docs     regenerate chart READMEs from values.yaml ## @param comments"
+	@echo "make docs     assemble values.schema.json files, regenerate chart READMEs from ## @param comments"
 	@echo "make bench    time chartkit against bare helm template, interleaved (BENCH_ARGS=--rounds 5)"
 
 # --- set-up: each step does nothing when already done ----------------------------------
@@ -47,9 +47,11 @@ lint: setup
 	$(BIN)/ruff format --check src tests scripts/install-tools scripts/bench
 	$(BIN)/vulture src ci/vulture_allowlist.py --min-confidence 60
 	$(CHARTKIT) lint
+	$(CHARTKIT) schema --check
 	$(CHARTKIT) docs --check
 
 docs: setup
+	$(CHARTKIT) schema
 	$(CHARTKIT) docs
 
 test: lint

@@ -1,5 +1,7 @@
-"""charts/api values.schema.json: what it refuses, with an error naming the field, under both
-pinned helm versions (they use different JSON Schema libraries and wordings)."""
+"""charts/api values.schema.json (assembled by `chartkit schema` from values.schema.source.json
+and charts/common/schemas/): what it refuses, with an error naming the field, under both
+pinned helm versions (they use different JSON Schema libraries and wordings), and what it
+leaves to the templates, whose messages say more than a schema error can."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 
 CHART = "api"
 VALUES = "values/univprepai.yaml"
@@ -66,12 +69,17 @@ def test_weights_are_1_to_100(refuse, helm, weight) -> None:
     assert names_field(error, "rollouts.steps.0.setWeight")
 
 
+def names_value_field(error: str, field: str) -> bool:
+    """The templates' errors (common.fail): "values error: <field>: <message>"."""
+    return f"values error: {field}:" in error
+
+
 @pytest.mark.parametrize("helm", HELMS)
 @pytest.mark.parametrize("value", [None, ""], ids=["missing", "empty"])
 def test_image_repository_is_required(refuse, helm, value) -> None:
     error = refuse({"image.repository": value}, helm=helm)
-    assert "repository" in error
-    assert names_field(error, "image") or names_field(error, "image.repository")
+    assert names_value_field(error, "image.repository")
+    assert "is required" in error
 
 
 @pytest.mark.parametrize("helm", HELMS)
@@ -108,8 +116,12 @@ def test_thresholds_are_positive(refuse, helm) -> None:
 
 
 @pytest.mark.parametrize("helm", HELMS)
-def test_latest_tag_is_refused(refuse, helm) -> None:
-    assert names_field(refuse({"image.tag": "latest"}, helm=helm), "image.tag")
+@pytest.mark.parametrize("tag", ["latest", "LATEST"])
+def test_latest_tag_is_refused_with_the_pin_message(refuse, helm, tag) -> None:
+    error = refuse({"image.tag": tag}, helm=helm)
+    assert names_value_field(error, "image.tag")
+    assert "Pin a version tag" in error and "image.digest" in error
+    assert "'not' failed" not in error and "const" not in error
 
 
 @pytest.mark.parametrize("helm", HELMS)
@@ -117,13 +129,16 @@ def test_hostpath_volumes_are_refused(refuse, helm) -> None:
     error = refuse(
         {"extraVolumes": [{"name": "host", "hostPath": {"path": "/var/run"}}]}, helm=helm
     )
-    assert names_field(error, "extraVolumes.0.hostPath")
+    assert names_value_field(error, "extraVolumes[0].hostPath")
+    assert "restricted Pod Security Standard" in error
 
 
 @pytest.mark.parametrize("helm", HELMS)
-def test_secret_looking_env_names_belong_in_secret_env(refuse, helm, render_chart) -> None:
+def test_secret_looking_env_names_come_from_a_secret(refuse, helm, render_chart) -> None:
     error = refuse({"env": {"DB_PASSWORD": "hunter2"}}, helm=helm)
-    assert "DB_PASSWORD" in error
+    assert names_value_field(error, "env.DB_PASSWORD")
+    assert "secretKeyRef" in error
+    assert "hunter2" not in error  # never echo a secret value
     # names of paths, URLs and timeouts are plain settings
     render_chart(
         CHART,
@@ -136,10 +151,11 @@ def test_secret_looking_env_names_belong_in_secret_env(refuse, helm, render_char
 
 
 @pytest.mark.parametrize("helm", HELMS)
-def test_reserved_pod_labels_are_refused(refuse, helm) -> None:
-    for label in ("version", "service", "app.kubernetes.io/name"):
-        error = refuse({"podLabels": {label: "x"}}, helm=helm)
-        assert label in error
+@pytest.mark.parametrize("label", ["version", "service", "app.kubernetes.io/name", "helm.sh/x"])
+def test_reserved_pod_labels_are_refused(refuse, helm, label) -> None:
+    error = refuse({"podLabels": {label: "x"}}, helm=helm)
+    assert names_value_field(error, f"podLabels.{label}")
+    assert "choose another label name" in error
 
 
 # Raw Kubernetes structures (and the key Helm adds for the library chart), open on purpose.
@@ -147,12 +163,11 @@ RAW_OBJECTS = {
     ".common",
     ".podSecurityContext",
     ".containerSecurityContext",
+    ".lifecycle",
     ".extraEnv[]",
     ".envFrom[]",
     ".extraVolumes[]",
     ".extraVolumeMounts[]",
-    ".sidecars[]",
-    ".metricsAdapter.volumeMounts[]",
     ".tolerations[]",
     ".affinity",
     ".topologySpreadConstraints[]",
@@ -162,19 +177,36 @@ RAW_OBJECTS = {
     ".networkPolicy.extraIngress[]",
     ".networkPolicy.egress.extra[]",
 }
+# Containers (sidecars, initContainers, the metrics adapter) take the same container values
+# as the API container: their raw structures are open in the same places.
+CONTAINER_RAW = {
+    ".containerSecurityContext",
+    ".lifecycle",
+    ".extraEnv[]",
+    ".envFrom[]",
+    ".extraVolumeMounts[]",
+}
 
 
 def test_schema_is_strict_at_every_level_the_chart_defines(repo_root) -> None:
     schema = json.loads((repo_root / "charts/api/values.schema.json").read_text())
+    table = yaml.safe_load((repo_root / "charts/api/renamed-keys.yaml").read_text())["renamed"]
+    renamed = {f".{e['key']}" for e in table if e.get("form") != "list"}
     open_objects: list[str] = []
+    deprecated: set[str] = set()
 
     def walk(node: dict[str, Any], path: str) -> None:
+        if node.get("deprecated") and "properties" not in node:
+            deprecated.add(path)  # an old key, admitted so the templates can name its new one
+            return
         if "$ref" in node:
-            walk(schema["definitions"][node["$ref"].rsplit("/", 1)[-1]], path)
+            walk(schema["$defs"][node["$ref"].removeprefix("#/$defs/")], path)
             return
         for sub in node.get("allOf", []) + node.get("anyOf", []) + node.get("oneOf", []):
             walk(sub, path)
-        if node.get("type") == "object" or "properties" in node:
+        kinds = node.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if "object" in kinds or "properties" in node:
             extra = node.get("additionalProperties")
             if extra is not False and not isinstance(extra, dict):
                 open_objects.append(path)
@@ -186,7 +218,36 @@ def test_schema_is_strict_at_every_level_the_chart_defines(repo_root) -> None:
             walk(node["items"], f"{path}[]")
 
     walk(schema, "")
-    assert set(open_objects) == RAW_OBJECTS
+    containers = {".sidecars.*", ".initContainers.*", ".metricsAdapter"}
+    expected = RAW_OBJECTS | {f"{c}{raw}" for c in containers for raw in CONTAINER_RAW}
+    assert set(open_objects) == expected
+    assert deprecated == renamed
     # maps of labels, annotations and env are typed: string keys to scalar values
-    for key in ("podLabels", "podAnnotations", "nodeSelector", "env"):
-        assert schema["properties"][key]["additionalProperties"]["type"]
+    for key in ("podLabels", "podAnnotations", "nodeSelector"):
+        node = schema["properties"][key]
+        node = schema["$defs"].get(node.get("$ref", "").removeprefix("#/$defs/"), node)
+        assert node["additionalProperties"]["type"]
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+
+
+def test_schema_uses_only_local_references(repo_root) -> None:
+    """Helm reads the one file: every $ref points into it, and no source keyword is left."""
+    text = (repo_root / "charts/api/values.schema.json").read_text()
+    schema = json.loads(text)
+    references = []
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            assert "$include" not in node
+            if "$ref" in node:
+                references.append(node["$ref"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for item in node:
+                collect(item)
+
+    collect(schema)
+    assert references and all(r.startswith("#/$defs/") for r in references)
+    for reference in references:
+        assert reference.removeprefix("#/$defs/").split("/")[0] in schema["$defs"]

@@ -130,7 +130,7 @@ def test_without_hpa_the_workload_sets_replicas(render) -> None:
         ({**NO_HPA, "replicaCount": 2}, True),
         ({"autoscaling.enabled": True, "autoscaling.minReplicas": 1}, False),
         ({"autoscaling.enabled": True, "autoscaling.minReplicas": 2}, True),
-        ({**NO_HPA, "replicaCount": 3, "pdb.enabled": False}, False),
+        ({**NO_HPA, "replicaCount": 3, "podDisruptionBudget.enabled": False}, False),
     ],
 )
 def test_pdb_whenever_two_pods_run(render, values: dict[str, Any], expected: bool) -> None:
@@ -201,8 +201,11 @@ def test_env_envfrom_and_secret_refs(render) -> None:
     api = container(
         render(
             set_values={
-                "env": {"FEATURE_X": "on", "WORKERS": 4},
-                "secretEnv": {"DB_PASSWORD": {"secretName": "db", "key": "password"}},
+                "env": {
+                    "FEATURE_X": "on",
+                    "WORKERS": 4,
+                    "DB_PASSWORD": {"secretKeyRef": {"name": "db", "key": "password"}},
+                },
                 "extraEnv": [
                     {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}
                 ],
@@ -225,19 +228,18 @@ def test_extra_volumes_and_sidecars(render) -> None:
         set_values={
             "extraVolumes": [{"name": "cache", "emptyDir": {}}],
             "extraVolumeMounts": [{"name": "cache", "mountPath": "/var/cache/app"}],
-            "sidecars": [
-                {
-                    "name": "proxy",
-                    "image": "envoyproxy/envoy:v1.31.2",
-                    "securityContext": {"runAsUser": 1002},
+            "sidecars": {
+                "proxy": {
+                    "image": {"repository": "envoyproxy/envoy", "tag": "v1.31.2"},
+                    "containerPorts": {"admin": 9901},
+                    "containerSecurityContext": {"runAsUser": 1002},
                     "resources": {
                         "requests": {"cpu": "50m", "memory": "64Mi"},
                         "limits": {"cpu": "200m", "memory": "128Mi"},
                     },
-                    "readinessProbe": {"tcpSocket": {"port": 9901}},
-                    "livenessProbe": {"tcpSocket": {"port": 9901}},
+                    "probes": {"readiness": {"port": "admin"}, "liveness": {"port": 9901}},
                 }
-            ],
+            },
         },
     )
     rollout = manifest.get("Rollout")
@@ -246,6 +248,10 @@ def test_extra_volumes_and_sidecars(render) -> None:
     ]
     assert {"name": "cache", "emptyDir": {}} in pod_spec(rollout)["volumes"]
     proxy = container(rollout, "proxy")
+    assert proxy["image"] == "envoyproxy/envoy:v1.31.2"
+    assert proxy["readinessProbe"]["tcpSocket"] == {"port": "admin"}
+    assert proxy["livenessProbe"]["tcpSocket"] == {"port": 9901}
+    assert {"name": "tmp", "mountPath": "/tmp"} in proxy["volumeMounts"]
     # the sidecar's own key wins; restricted defaults fill the rest
     assert proxy["securityContext"]["runAsUser"] == 1002
     assert proxy["securityContext"]["readOnlyRootFilesystem"] is True
@@ -272,7 +278,7 @@ def test_scheduling_settings_pass_through(render) -> None:
                 "nodeSelector": {"pool": "api"},
                 "tolerations": [{"key": "api", "operator": "Exists", "effect": "NoSchedule"}],
                 "priorityClassName": "api-critical",
-                "podAntiAffinity": "hard",
+                "podAntiAffinityPreset": "hard",
             }
         ).get("Rollout")
     )
@@ -397,7 +403,8 @@ def test_service_account_token_is_not_mounted(render) -> None:
 
 def test_prestop_sleep_must_end_before_the_grace_period(refuse) -> None:
     error = refuse({"preStopSleepSeconds": 30, "terminationGracePeriodSeconds": 30})
-    assert "preStopSleepSeconds" in error and "terminationGracePeriodSeconds" in error
+    expected = "values error: preStopSleepSeconds: 30 must be below terminationGracePeriodSeconds"
+    assert expected in error
 
 
 def test_analysis_steps_need_the_analysis_template(refuse, render) -> None:
@@ -414,7 +421,7 @@ def test_analysis_steps_need_the_analysis_template(refuse, render) -> None:
 
 
 def test_ingress_needs_a_host(refuse) -> None:
-    assert "ingress.hosts" in refuse({"ingress.enabled": True})
+    assert "values error: ingress.hosts: is empty" in refuse({"ingress.enabled": True})
 
 
 def test_metrics_adapter_needs_a_pinned_image_and_its_own_port(refuse) -> None:

@@ -33,7 +33,7 @@ COMPONENT = "app.kubernetes.io/component"
 EVERYTHING_ON: dict[str, Any] = {
     "api.loadBalancer": {
         "enabled": True,
-        "sourceRanges": ["203.0.113.0/24"],
+        "loadBalancerSourceRanges": ["203.0.113.0/24"],
         "externalTrafficPolicy": "Local",
         "annotations": {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
     },
@@ -45,13 +45,15 @@ EVERYTHING_ON: dict[str, Any] = {
     },
     "serviceMonitor": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}},
     "queue": {"type": "redis", "redis": {"existingSecret": "codebeaker-redis"}},
-    "worker.rollingUpdate.maxSurge": "25%",
+    "worker.updateStrategy.rollingUpdate.maxSurge": "25%",
     "worker.runtime": {"mode": "docker-socket", "dockerSocket": {"runAsRoot": True}},
     "worker.nodeSelector": {"codebeaker.io/node-pool": "worker"},
     "worker.tolerations": [
         {"key": "codebeaker.io/dedicated", "operator": "Exists", "effect": "NoSchedule"}
     ],
-    "api.secretEnv": {"API_SIGNING_KEY": {"secretName": "codebeaker-api", "key": "signing-key"}},
+    "api.env": {
+        "API_SIGNING_KEY": {"secretKeyRef": {"name": "codebeaker-api", "key": "signing-key"}}
+    },
     "worker.env": {"LOG_LEVEL": "Information"},
     "config.extra": {"Logging__LogLevel__Default": "Information"},
 }
@@ -93,13 +95,25 @@ def test_release_codebeaker_gets_the_names_the_spec_fixes(bare: Manifest) -> Non
 @pytest.mark.parametrize(
     ("release", "namespace"), [("codebeaker", "codebeaker"), ("codebeaker-dev", "codebeaker-dev")]
 )
-def test_inventory_releases_keep_the_names_in_their_namespace(
+def test_inventory_releases_keep_the_names_the_worker_in_a_namespace_of_its_own(
     render_release, release: str, namespace: str
 ) -> None:
     manifest = render_release(release)
     assert sorted(manifest.names("Deployment")) == [API, WORKER]
-    assert manifest.names("PersistentVolumeClaim") == [DATA]
-    assert {o["metadata"]["namespace"] for o in manifest.objects} == {namespace}
+    placed = {
+        (o["kind"], o["metadata"]["name"]): o["metadata"]["namespace"]
+        for o in manifest.objects
+        if o["kind"] != "ConfigMap"
+    }
+    worker_side = {key: ns for key, ns in placed.items() if key[1] == WORKER}
+    assert set(worker_side.values()) == {f"{namespace}-worker"}
+    assert {ns for key, ns in placed.items() if key[1] != WORKER} == {namespace}
+    configs = {o["metadata"]["namespace"] for o in manifest.all("ConfigMap")}
+    assert configs == {namespace, f"{namespace}-worker"}
+    # both claims exist already (codebeaker-data in each namespace, one NFS export)
+    assert manifest.all("PersistentVolumeClaim") == []
+    for name in (API, WORKER):
+        assert claim_of(manifest.get("Deployment", name)) == DATA
     assert "PrometheusRule" not in manifest.kinds()
 
 
@@ -169,7 +183,9 @@ def test_pods_roll_when_a_configmap_value_changes(render_chart, bare: Manifest, 
 
 
 def test_checksum_is_stable_when_the_configmap_is_unchanged(render_chart, bare: Manifest) -> None:
-    other = render_chart(CHART, set_values={"api.replicaCount": 3, "worker.tmpSizeLimit": "2Gi"})
+    other = render_chart(
+        CHART, set_values={"api.replicaCount": 3, "worker.tmpDir.sizeLimit": "2Gi"}
+    )
     for name in (API, WORKER):
         assert (
             pod_template_metadata(other.get("Deployment", name))["annotations"]["checksum/config"]
@@ -323,7 +339,7 @@ def test_worker_probe_command_is_configurable(render_chart) -> None:
     manifest = render_chart(
         CHART,
         set_values={
-            "worker.probes.command": command,
+            "worker.probes.liveness.command": command,
             "worker.probes.liveness.periodSeconds": 15,
             "worker.probes.startup.enabled": False,
         },
@@ -519,7 +535,9 @@ def test_helm_test_calls_health_through_the_service(bare: Manifest) -> None:
 
 
 def test_every_optional_object_validates_strictly(render_chart, repo_root) -> None:
-    manifest = render_chart(CHART, PROD, set_values=EVERYTHING_ON)
+    # the chart's own claim too, for a pre-created volume
+    claim = {"persistence.existingClaim": "", "persistence.storageClassName": ""}
+    manifest = render_chart(CHART, PROD, set_values={**EVERYTHING_ON, **claim})
     assert {"Ingress", "ServiceMonitor", "PersistentVolumeClaim"} <= set(manifest.kinds())
     assert len(manifest.all("Service")) == 2
     validator = SchemaValidator(
@@ -536,7 +554,7 @@ def requests_of(workload: dict[str, Any]) -> tuple[int, int]:
     return cpu_millis(requests["cpu"]), memory_bytes(requests["memory"])
 
 
-def test_dev_runs_one_pod_each_without_hpa_on_a_small_volume(render_chart, bare: Manifest) -> None:
+def test_dev_runs_one_pod_each_without_hpa(render_chart, bare: Manifest) -> None:
     dev = render_chart(CHART, DEV)
     assert dev.all("HorizontalPodAutoscaler") == []
     for name in (API, WORKER):
@@ -545,8 +563,6 @@ def test_dev_runs_one_pod_each_without_hpa_on_a_small_volume(render_chart, bare:
         dev_cpu, dev_memory = requests_of(dev.get("Deployment", name))
         bare_cpu, bare_memory = requests_of(bare.get("Deployment", name))
         assert dev_cpu < bare_cpu and dev_memory < bare_memory
-    size = dev.get("PersistentVolumeClaim", DATA)["spec"]["resources"]["requests"]["storage"]
-    assert memory_bytes(size) < memory_bytes("10Gi")
 
 
 def test_prod_api_is_highly_available_across_zones(render_chart) -> None:
@@ -610,3 +626,25 @@ def test_dev_overlay_turns_prod_hpas_off(render_chart) -> None:
                 "containers"
             ][0]["resources"]["requests"]["memory"]
         )
+
+
+def test_workload_spec_keys_reach_each_deployment(render_chart, bare: Manifest) -> None:
+    for name in (API, WORKER):
+        spec = bare.get("Deployment", name)["spec"]
+        assert spec["revisionHistoryLimit"] == 5
+        assert "minReadySeconds" not in spec and "progressDeadlineSeconds" not in spec
+    manifest = render_chart(
+        CHART,
+        set_values={
+            "api.minReadySeconds": 10,
+            "worker.revisionHistoryLimit": 2,
+            "worker.progressDeadlineSeconds": 300,
+        },
+    )
+    api, worker = (
+        manifest.get("Deployment", API)["spec"],
+        manifest.get("Deployment", WORKER)["spec"],
+    )
+    assert (api["minReadySeconds"], api["revisionHistoryLimit"]) == (10, 5)
+    assert (worker["revisionHistoryLimit"], worker["progressDeadlineSeconds"]) == (2, 300)
+    assert "minReadySeconds" not in worker

@@ -84,6 +84,8 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
     if hpas:
         (hpa,) = hpas
         found.update(hpa_placeholders(hpa))
+        # the worker's namespace, where kube-state-metrics reports its HPA
+        found["hpa_namespace"] = hpa["metadata"]["namespace"]
     found.update(error_counts(errors["threshold"], errors["window"]))
     found.update(alert_placeholders(rules, ALERTS))
     return found
@@ -116,7 +118,10 @@ def test_prod_release_alerts_on_the_workers_and_the_api(render) -> None:
         "namespace": NAMESPACE,
     }
     assert worker["for"] == "15m"
-    assert 'horizontalpodautoscaler="codebeaker-worker"' in worker["expr"]
+    assert (
+        'namespace="codebeaker-worker",horizontalpodautoscaler="codebeaker-worker"'
+        in worker["expr"]
+    )
     assert "file queue" in worker["annotations"]["description"]
     assert alerts["CodebeakerApiHighErrorRate"]["labels"]["component"] == "api"
     assert alerts["CodebeakerApiHighErrorRate"]["labels"]["severity"] == "critical"

@@ -7,6 +7,7 @@ rejections (unknown keys, wrong types and ranges) and the cross-field rules.
 from __future__ import annotations
 
 import pytest
+from refusals import names
 
 from chartkit.checks import policy
 from chartkit.releases.manifest import container, pod_spec
@@ -71,8 +72,8 @@ def test_ten_workers_are_allowed(render_chart) -> None:
 
 
 def test_a_surging_worker_rollout_is_refused_with_the_file_queue(chart_error) -> None:
-    error = chart_error(CHART, set_values={"worker.rollingUpdate.maxSurge": 1})
-    assert "worker.rollingUpdate.maxSurge" in error and "10" in error
+    error = chart_error(CHART, set_values={"worker.updateStrategy.rollingUpdate.maxSurge": 1})
+    assert "worker.updateStrategy.rollingUpdate.maxSurge" in error and "10" in error
 
 
 # -- the Redis queue -----------------------------------------------------------------------
@@ -84,7 +85,7 @@ def test_redis_queue_lifts_the_worker_limit(render_chart) -> None:
         set_values={
             **REDIS,
             "worker.autoscaling.maxReplicas": 40,
-            "worker.rollingUpdate.maxSurge": "25%",
+            "worker.updateStrategy.rollingUpdate.maxSurge": "25%",
         },
     )
     assert manifest.get("HorizontalPodAutoscaler", WORKER)["spec"]["maxReplicas"] == 40
@@ -133,7 +134,10 @@ def test_worker_grace_period_must_outlast_a_job(chart_error) -> None:
 
 def test_api_grace_period_must_outlast_the_prestop_sleep(chart_error) -> None:
     error = chart_error(CHART, set_values={"api.preStopSleepSeconds": 30})
-    assert "api.terminationGracePeriodSeconds" in error and "api.preStopSleepSeconds" in error
+    assert (
+        "values error: api.preStopSleepSeconds: 30 must be below terminationGracePeriodSeconds"
+        in error
+    )
 
 
 def test_prestop_sleep_zero_removes_the_hook(render_chart) -> None:
@@ -178,7 +182,7 @@ def schema_path(field: str) -> str:
     [
         ({"replicas": 3}, ""),
         ({"worker.runtime.socket": True}, "worker.runtime"),
-        ({"api.probes.readiness.path": "/ready"}, "api.probes.readiness"),
+        ({"api.probes.readiness.url": "/ready"}, "api.probes.readiness"),
         ({"persistence.accessModes": ["ReadWriteOnce"]}, "persistence"),
         ({"networkPolicy.worker.ingressFrom": []}, "networkPolicy.worker"),
     ],
@@ -201,13 +205,12 @@ def test_schema_rejects_unknown_keys(chart_error, values, field: str) -> None:
         ("queue.type", "kafka"),
         ("worker.runtime.mode", "privileged"),
         ("worker.autoscaling.minReplicas", 0),
-        ("api.autoscaling.targetCPUUtilizationPercentage", 101),
+        ("api.autoscaling.targetCPUUtilizationPercentage", 0),
         ("api.replicaCount", 0),
-        ("api.image.repository", ""),
         ("api.loadBalancer.externalTrafficPolicy", "Nearest"),
         ("persistence.size", "ten gigabytes"),
         ("worker.runtime.dockerSocket.groupId", -1),
-        ("api.podAntiAffinity", "always"),
+        ("api.podAntiAffinityPreset", "always"),
         ("config.workerConcurrency", 0),
         (
             "ingress.hosts",
@@ -225,3 +228,97 @@ def test_schema_rejects_out_of_range_values(chart_error, field: str, value) -> N
 def test_helm_3_names_the_field_too(chart_error) -> None:
     error = chart_error(CHART, set_values={"api.containerPort": 70000}, helm="3.18.0")
     assert "api.containerPort" in error
+
+
+# -- the workload model's rules, on both workloads -------------------------------------------
+
+HELMS = ("4.1.4", "3.18.0")
+HOST_PATH = {"name": "host", "hostPath": {"path": "/var/lib"}}
+
+# name -> (values given over the chart's defaults, field the error names, words of the fix)
+MODEL_RULES: dict[str, tuple[dict, str, str]] = {
+    "worker-cpu-request-above-limit": (
+        {"worker.resources.requests.cpu": "2"},
+        "worker.resources.requests.cpu",
+        "2 is above worker.resources.limits.cpu (1000m)",
+    ),
+    "api-memory-request-above-limit": (
+        {"api.resources.requests.memory": "1Gi"},
+        "api.resources.requests.memory",
+        "lower the request or raise the limit",
+    ),
+    "worker-hpa-min-above-max": (
+        {"worker.autoscaling.minReplicas": 5, "worker.autoscaling.maxReplicas": 4},
+        "worker.autoscaling.minReplicas",
+        "5 is above worker.autoscaling.maxReplicas (4)",
+    ),
+    "api-probe-port-undeclared": (
+        {"api.probes.liveness.port": "admin"},
+        "api.probes.liveness.port",
+        "admin is not a port of container api (its ports: http (5039))",
+    ),
+    "worker-env-twice": (
+        {"worker.extraEnv": [{"name": "WORKER_HEARTBEAT_FILE", "value": "/tmp/x"}]},
+        "worker.extraEnv[0]",
+        "sets WORKER_HEARTBEAT_FILE, which the chart (worker.heartbeat.path) sets already",
+    ),
+    "api-secret-as-plain-value": (
+        {"api.env": {"API_SIGNING_KEY": "hunter2"}},
+        "api.env.API_SIGNING_KEY",
+        "read it from a Secret instead",
+    ),
+    "worker-host-path": (
+        {"worker.extraVolumes": [HOST_PATH]},
+        "worker.extraVolumes[0].hostPath",
+        "hostPath volumes are not allowed",
+    ),
+    "api-repository-empty": ({"api.image.repository": ""}, "api.image.repository", "is required"),
+    "worker-runtime-class-name": (
+        {"worker.runtimeClassName": "kata"},
+        "worker.runtimeClassName",
+        "worker.runtime.runtimeClassName: kata",
+    ),
+}
+
+
+@pytest.mark.parametrize("helm", HELMS)
+@pytest.mark.parametrize("rule", MODEL_RULES)
+def test_the_models_rules_name_the_workloads_field(chart_error, rule: str, helm: str) -> None:
+    values, field, words = MODEL_RULES[rule]
+    error = chart_error(CHART, set_values=values, helm=helm)
+    assert f"values error: {field}:" in error, error
+    assert words in error, error
+    assert "hunter2" not in error
+
+
+# name -> (values, field); helm's schema check names the field (helm 4 as a JSON pointer,
+# helm 3 with dots) before a template would.
+SCHEMA_RULES: dict[str, tuple[dict, str]] = {
+    "quantity-2GB": ({"worker.resources.limits.memory": "2GB"}, "worker.resources.limits.memory"),
+    "load-balancer-cidr": (
+        {"api.loadBalancer.loadBalancerSourceRanges": ["10.0.0.0/33"]},
+        "api.loadBalancer.loadBalancerSourceRanges.0",
+    ),
+    "network-policy-cidr": (
+        {"networkPolicy.api.loadBalancerCIDRs": ["300.1.1.1/8"]},
+        "networkPolicy.api.loadBalancerCIDRs.0",
+    ),
+    "storage-size-zero": ({"persistence.size": "0"}, "persistence.size"),
+    "storage-class": (
+        {"persistence.storageClassName": "nfs client"},
+        "persistence.storageClassName",
+    ),
+    "ingress-host": (
+        {"ingress.enabled": True, "ingress.hosts": [{"host": "not a host!"}]},
+        "ingress.hosts.0.host",
+    ),
+    "tmp-size-zero": ({"worker.tmpDir.sizeLimit": "0"}, "worker.tmpDir.sizeLimit"),
+}
+
+
+@pytest.mark.parametrize("helm", HELMS)
+@pytest.mark.parametrize("rule", SCHEMA_RULES)
+def test_the_shared_schema_parts_name_the_field(chart_error, rule: str, helm: str) -> None:
+    values, field = SCHEMA_RULES[rule]
+    error = chart_error(CHART, set_values=values, helm=helm)
+    assert names(error, field), error

@@ -1,5 +1,7 @@
 """charts/eventstorming: the EventStorming Generator, a singleton LangGraph queue worker
-(release eventstorming, namespace eventstorming)."""
+(release eventstorming, namespace eventstorming), on the workload model of charts/common: its
+pod through common.podTemplate with the chart's own env, volumes and mounts. The refusals of
+the shared value rules, the singleton's and the renamed keys': test_eventstorming_rules.py."""
 
 from __future__ import annotations
 
@@ -543,3 +545,55 @@ def test_helm_test_gets_ok_through_the_service(render) -> None:
 def test_unknown_values_are_refused(refuse, helm: str) -> None:
     error = refuse({"settings.aiModl": "openai:gpt-4.1"}, helm=helm)
     assert "aiModl" in error
+
+
+# -- the workload model: the chart's own env, volumes and mounts -----------------------------
+
+
+def test_the_chart_volumes_come_before_tmp_and_extra_volumes(render) -> None:
+    manifest = render(
+        set_values={
+            "tmpDir.sizeLimit": "128Mi",
+            "extraVolumes": [{"name": "prompts", "configMap": {"name": "prompts"}}],
+            "extraVolumeMounts": [{"name": "prompts", "mountPath": "/app/prompts"}],
+        }
+    )
+    spec = pod_spec(deployment(manifest))
+    assert [v["name"] for v in spec["volumes"]] == [
+        "firebase-key",
+        "home",
+        "cache",
+        "tmp",
+        "prompts",
+    ]
+    assert volume(manifest, "tmp") == {"name": "tmp", "emptyDir": {"sizeLimit": "128Mi"}}
+    assert [m["name"] for m in worker(manifest)["volumeMounts"]] == [
+        "firebase-key",
+        "home",
+        "cache",
+        "tmp",
+        "prompts",
+    ]
+
+
+def test_env_order_chart_first_then_values(render) -> None:
+    env = env_by_name(render(set_values={"env": {"LOG_FORMAT": "json"}}))
+    assert list(env) == [
+        "FIREBASE_SERVICE_ACCOUNT_PATH",
+        "HOME",
+        "UV_CACHE_DIR",
+        "XDG_CACHE_HOME",
+        "LANGSMITH_API_KEY",
+        "OPENAI_API_KEY",
+        "LOG_FORMAT",
+        "POD_ID",
+    ]
+
+
+def test_settings_extra_and_a_secret_key_ref_in_env_may_live_side_by_side(render) -> None:
+    manifest = render(
+        set_values={"env": {"SENTRY_DSN": {"secretKeyRef": {"name": "sentry", "key": "dsn"}}}}
+    )
+    assert env_by_name(manifest)["SENTRY_DSN"]["valueFrom"] == {
+        "secretKeyRef": {"name": "sentry", "key": "dsn"}
+    }

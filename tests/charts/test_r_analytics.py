@@ -1,4 +1,6 @@
-"""charts/r-analytics: the R Plumber analytics API (release r-analytics, namespace seedtest)."""
+"""charts/r-analytics: the R Plumber analytics API (release r-analytics, namespace seedtest),
+on the workload model of charts/common: its pod through common.podTemplate, the shared keys
+and value rules, its own token, Service, NetworkPolicy and monitoring."""
 
 from __future__ import annotations
 
@@ -101,7 +103,7 @@ def test_helm_3_and_4_render_the_same_objects(render, overlays):
     [
         {},
         {"externalSecret.enabled": False, "existingSecret": "r-analytics-token"},
-        {"podAntiAffinity": "hard", "autoscaling.enabled": False},
+        {"podAntiAffinityPreset": "hard", "autoscaling.enabled": False},
         {"image.digest": "sha256:" + "a" * 64},
     ],
     ids=["default", "existing-secret", "hard-anti-affinity", "digest"],
@@ -228,7 +230,7 @@ def test_soft_anti_affinity_and_zone_spread_by_default(render):
 
 
 def test_hard_anti_affinity_as_an_option(render):
-    manifest = render(set_values={"podAntiAffinity": "hard"})
+    manifest = render(set_values={"podAntiAffinityPreset": "hard"})
     anti = pod_spec(deployment(manifest))["affinity"]["podAntiAffinity"]
     [term] = anti["requiredDuringSchedulingIgnoredDuringExecution"]
     assert term["topologyKey"] == "kubernetes.io/hostname"
@@ -236,7 +238,9 @@ def test_hard_anti_affinity_as_an_option(render):
 
 
 def test_no_spread_when_turned_off(render):
-    spec = pod_spec(deployment(render(set_values={"podAntiAffinity": "none", "zoneSpread": False})))
+    spec = pod_spec(
+        deployment(render(set_values={"podAntiAffinityPreset": "none", "zoneSpread": False}))
+    )
     assert "affinity" not in spec
     assert "topologySpreadConstraints" not in spec
 
@@ -508,47 +512,78 @@ def test_helm_test_calls_health_through_the_service(render):
     assert pod["spec"]["automountServiceAccountToken"] is False
 
 
-# -- schema and cross-field rules -----------------------------------------------------------
+# -- the workload model's keys ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("helm", HELMS)
-def test_hpa_min_above_max_is_refused(refuse, helm):
-    error = refuse({"autoscaling.minReplicas": 11, "autoscaling.maxReplicas": 10}, helm=helm)
-    assert "autoscaling.minReplicas" in error
-    assert "autoscaling.maxReplicas" in error
-    assert "11" in error and "10" in error
+def test_env_reads_values_from_secrets_and_the_pod(render):
+    env = env_by_name(
+        render(
+            set_values={
+                "env": {
+                    "R_LIBS_USER": "/tmp/R",
+                    "DB_PASSWORD": {"secretKeyRef": {"name": "r-db", "key": "password"}},
+                    "POD_NAME": {"fieldRef": {"fieldPath": "metadata.name"}},
+                }
+            }
+        )
+    )
+    assert env["R_LIBS_USER"] == {"name": "R_LIBS_USER", "value": "/tmp/R"}
+    assert env["DB_PASSWORD"]["valueFrom"] == {"secretKeyRef": {"name": "r-db", "key": "password"}}
+    assert env["POD_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
+    # the chart's own token comes first, the values' env after it, sorted by name
+    assert list(env) == ["R_ANALYTICS_INTERNAL_TOKEN", "DB_PASSWORD", "POD_NAME", "R_LIBS_USER"]
 
 
-@pytest.mark.parametrize("helm", HELMS)
-def test_zero_replicas_are_refused(refuse, helm):
-    assert "replicaCount" in refuse({"replicaCount": 0}, helm=helm)
+def test_tmp_dir_size_and_rolling_update_from_the_shared_keys(render):
+    manifest = render(
+        set_values={
+            "tmpDir.sizeLimit": "2Gi",
+            "updateStrategy.rollingUpdate": {"maxSurge": "50%", "maxUnavailable": 1},
+        }
+    )
+    tmp = next(v for v in pod_spec(deployment(manifest))["volumes"] if v["name"] == "tmp")
+    assert tmp == {"name": "tmp", "emptyDir": {"sizeLimit": "2Gi"}}
+    assert deployment(manifest)["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": "50%", "maxUnavailable": 1},
+    }
 
 
-@pytest.mark.parametrize("helm", HELMS)
-def test_unknown_keys_are_refused(refuse, helm):
-    assert "replicas" in refuse({"replicas": 3}, helm=helm)
-    error = refuse({"autoscaling.targetCPU": 50}, helm=helm)
-    assert "autoscaling" in error and "targetCPU" in error
+def test_probe_paths_are_set_per_probe(render):
+    item = app_container(
+        render(set_values={"probes.liveness.path": "/alive", "probes.readiness.path": "/ready"})
+    )
+    assert item["startupProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+    assert item["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
+    assert item["livenessProbe"]["httpGet"] == {"path": "/alive", "port": "http"}
 
 
-@pytest.mark.parametrize(
-    ("set_values", "field"),
-    [
-        ({"service.port": 70000}, "port"),
-        ({"containerPort": 0}, "containerPort"),
-        ({"podAntiAffinity": "always"}, "podAntiAffinity"),
-        ({"externalSecret.secretStoreRef.kind": "Vault"}, "kind"),
-        ({"rollingUpdate.maxSurge": 0}, "maxSurge"),
-        ({"podLabels": {"app.kubernetes.io/name": "other"}}, "podLabels.app.kubernetes.io/name"),
-        ({"extraEnv": [{"name": "R_ANALYTICS_INTERNAL_TOKEN", "value": "x"}]}, "extraEnv"),
-    ],
-)
-def test_schema_rejections_name_the_field(refuse, set_values, field):
-    assert field in refuse(set_values)
+def test_the_port_follows_container_ports_http(render):
+    manifest = render(set_values={"containerPorts.http": 8020})
+    assert app_container(manifest)["ports"] == [
+        {"name": "http", "containerPort": 8020, "protocol": "TCP"}
+    ]
+    assert manifest.get("Service", NAME)["spec"]["ports"][0]["targetPort"] == 8020
+    [rule] = manifest.get("NetworkPolicy", NAME)["spec"]["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 8020}]
 
 
-def test_schema_global_matches_the_common_library(repo_root):
-    schema = json.loads((repo_root / "charts/r-analytics/values.schema.json").read_text())
-    common = json.loads((repo_root / "charts/common/global.schema.json").read_text())
-    common.pop("$comment", None)
-    assert schema["properties"]["global"] == common
+def test_a_sidecar_goes_through_the_same_container_renderer(render):
+    manifest = render(
+        DEV,
+        set_values={
+            "sidecars": {
+                "log-shipper": {
+                    "image": {"repository": "fluent/fluent-bit", "tag": "3.2.2"},
+                    "resources": {
+                        "requests": {"cpu": "20m", "memory": "32Mi"},
+                        "limits": {"cpu": "100m", "memory": "64Mi"},
+                    },
+                }
+            }
+        },
+    )
+    shipper = container(deployment(manifest), "log-shipper")
+    assert shipper["securityContext"] == app_container(manifest)["securityContext"]
+    assert {"name": "tmp", "mountPath": "/tmp"} in shipper["volumeMounts"]
+    assert shipper["resources"]["requests"] == {"cpu": "10m", "memory": "16Mi"}  # dev: 50%

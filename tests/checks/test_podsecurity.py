@@ -482,6 +482,12 @@ def test_a_compliant_pod_of_every_kind_is_restricted() -> None:
         )
 
 
+def test_a_shared_namespace_enforces_what_its_most_permissive_pods_need() -> None:
+    assert podsecurity.most_permissive(["restricted", "baseline", "restricted"]) == "baseline"
+    assert podsecurity.most_permissive(["privileged", "baseline"]) == "privileged"
+    assert podsecurity.most_permissive([]) == "restricted"
+
+
 def test_stricter() -> None:
     assert podsecurity.stricter("restricted", "baseline")
     assert podsecurity.stricter("baseline", "privileged")

@@ -9,9 +9,7 @@ import pytest
 
 from chartkit.cluster import schedule
 from chartkit.cluster.schedule import Group
-from chartkit.cluster.smoke_config import release_values
 from chartkit.releases.inventory import Inventory
-from chartkit.releases.render import Renderer
 
 
 def test_releases_sharing_a_namespace_form_one_group(inventory: Inventory) -> None:
@@ -31,80 +29,24 @@ def test_grouping_keeps_inventory_order() -> None:
     assert groups == [Group("x", ("a", "c")), Group("y", ("b",))]
 
 
-def test_a_release_reading_a_secret_another_makes_goes_after_it(
-    renderer: Renderer, inventory: Inventory
-) -> None:
-    manifests = {}
-    for name in ("seedtest-api", "r-analytics"):
-        release = inventory.release(name)
-        manifests[name] = list(
-            renderer.render(
-                release.chart,
-                release=name,
-                namespace="seedtest",
-                values_files=release_values(renderer.root, release),
-                api_versions=renderer.platform_api_versions,
-            ).objects
-        )
-    # seedtest-api reads r-analytics-credentials, which r-analytics' ExternalSecret makes
-    assert ("seedtest", "r-analytics-credentials") in schedule.secrets_read(
-        manifests["seedtest-api"], "seedtest"
-    )
-    assert ("seedtest", "r-analytics-credentials") in schedule.secrets_made(
-        manifests["r-analytics"], "seedtest"
-    )
-    order = schedule.order_by_secrets(["seedtest-api", "r-analytics"], manifests, "seedtest")
+def test_a_release_goes_after_the_releases_of_its_group_it_needs(inventory: Inventory) -> None:
+    # seedtest-api needs seedtest/r-analytics (helmfile.yaml): listed first, installed second
+    needs = {r.name: r.needs for r in inventory.releases}
+    order = schedule.order_by_needs(["seedtest-api", "r-analytics"], needs)
     assert order == ["r-analytics", "seedtest-api"]
 
 
-def deployment(name: str, env_secret: str | None = None, volume_secret: str | None = None) -> dict:
-    container: dict = {"name": "c", "image": "x:1"}
-    if env_secret:
-        container["env"] = [
-            {"name": "T", "valueFrom": {"secretKeyRef": {"name": env_secret, "key": "k"}}}
-        ]
-    spec: dict = {"containers": [container]}
-    if volume_secret:
-        spec["volumes"] = [{"name": "v", "secret": {"secretName": volume_secret}}]
-    return {
-        "kind": "Deployment",
-        "metadata": {"name": name},
-        "spec": {"template": {"spec": spec}},
-    }
+def test_order_without_needs_keeps_the_given_order_and_ignores_other_groups() -> None:
+    needs = {"a": ("b",), "b": (), "c": ("elsewhere",)}
+    assert schedule.order_by_needs(["c", "a", "b"], needs) == ["c", "b", "a"]
+    assert schedule.order_by_needs(["a", "c"], needs) == ["a", "c"]
+    assert schedule.order_by_needs(["x", "y"], {}) == ["x", "y"]
 
 
-def secret(name: str) -> dict:
-    return {"kind": "Secret", "metadata": {"name": name}}
-
-
-def test_order_without_dependencies_or_in_a_cycle_keeps_the_given_order() -> None:
-    manifests = {
-        "a": [deployment("a", env_secret="b-secret"), secret("a-secret")],
-        "b": [deployment("b", volume_secret="a-secret"), secret("b-secret")],
-        "c": [deployment("c")],
-    }
-    assert schedule.order_by_secrets(["c", "a", "b"], manifests, "ns") == ["c", "a", "b"]
-    assert schedule.order_by_secrets(["a", "c"], manifests, "ns") == ["a", "c"]
-
-
-def test_a_chain_of_makers_comes_first_and_others_keep_their_place() -> None:
-    # reader reads middle's Secret, middle reads first's; solo reads nothing
-    manifests = {
-        "reader": [deployment("reader", env_secret="middle-secret")],
-        "solo": [deployment("solo"), secret("solo-secret")],
-        "middle": [deployment("middle", volume_secret="first-secret"), secret("middle-secret")],
-        "first": [deployment("first"), secret("first-secret")],
-    }
-    order = schedule.order_by_secrets(["reader", "solo", "middle", "first"], manifests, "ns")
+def test_a_chain_of_needs_comes_first_and_others_keep_their_place() -> None:
+    needs = {"reader": ("middle",), "middle": ("first",)}
+    order = schedule.order_by_needs(["reader", "solo", "middle", "first"], needs)
     assert order == ["solo", "first", "middle", "reader"]
-
-
-def test_optional_secret_references_do_not_order() -> None:
-    reader = deployment("r", env_secret="s")
-    reader["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"][
-        "optional"
-    ] = True
-    assert schedule.secrets_read([reader], "ns") == set()
 
 
 def test_groups_run_in_parallel() -> None:

@@ -271,10 +271,12 @@ def test_the_temporary_namespace_is_deleted_when_interrupted(
     assert [c["args"][2:5] for c in calls(log)][-1] == ["delete", "namespace", namespace]
 
 
+# the docker-socket worker (a hostPath volume) runs in a namespace of its own
+WORKER_NAMESPACE = "codebeaker-worker"
 WORKER_PROBLEM = (
     "codebeaker: Deployment/codebeaker-worker needs Pod Security level privileged "
     "(HostPath Volumes: volume 'docker-socket' is a hostPath volume) but namespace "
-    "codebeaker enforces {level}: its pods would be refused; label the namespace "
+    f"{WORKER_NAMESPACE} enforces {{level}}: its pods would be refused; label the namespace "
     "pod-security.kubernetes.io/enforce=privileged"
 )
 
@@ -287,7 +289,7 @@ def test_a_namespace_stricter_than_the_pods_need_is_named_with_the_label_to_set(
 ) -> None:
     kubectl, _ = fake
     release = inventory.release("codebeaker")  # the docker-socket worker: a hostPath volume
-    monkeypatch.setenv("NAMESPACES", "codebeaker=baseline")
+    monkeypatch.setenv("NAMESPACES", f"codebeaker=restricted,{WORKER_NAMESPACE}=baseline")
     [result] = verify.verify(kubectl, renderer, [release])
     assert {o.outcome for o in result.objects} == {"accepted"}  # workloads pass dry runs
     assert not result.ok
@@ -308,8 +310,8 @@ def test_the_level_each_workload_needs_against_its_namespace_label(
     renderer: Renderer, inventory: Inventory, labels: dict[str, str], problems: int
 ) -> None:
     objects = renderer.render_release(inventory.release("codebeaker")).objects
-    namespace_of = {describe(o): "codebeaker" for o in objects}
-    levels = enforced_levels({"codebeaker": labels}, {})
+    namespace_of = {describe(o): WORKER_NAMESPACE for o in objects}
+    levels = enforced_levels({WORKER_NAMESPACE: labels}, {})
     found = pod_security_problems("codebeaker", objects, namespace_of, levels)
     level = labels.get("pod-security.kubernetes.io/enforce")
     assert found == [WORKER_PROBLEM.format(level=level)] * problems

@@ -137,3 +137,16 @@ def test_make_smoke_registers_the_smoke_options() -> None:
     # the target names tests/smoke, so the options in its conftest (--kube-context...) load
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^smoke: .*\n\t\$\(BIN\)/pytest tests/smoke -m smoke ", makefile, re.M)
+
+
+def test_helmfile_job_lints_and_templates_with_the_pinned_helmfile(ci: dict[str, Any]) -> None:
+    job = ci["jobs"]["helmfile"]
+    script = runs(job)
+    assert Toolbox(ROOT).pins["helmfile"]["version"]
+    assert '["helmfile"]["version"]' in script and "ci/tools.json" in script
+    assert 'sha256sum --check --ignore-missing --strict "helmfile_${version}_checksums.txt"' in (
+        script
+    )
+    assert "helmfile lint --skip-deps" in script
+    assert "helmfile -e prod template --skip-deps" in script
+    assert "scripts/install-tools" in script  # helm, the version the suite pins

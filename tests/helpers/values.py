@@ -1,4 +1,5 @@
-"""The values a chart renders with, as helm itself computes them.
+"""The values a chart renders with, as helm itself computes them, for the expectations of
+tests.
 
 Helm coalesces a chart's values.yaml, each values file in order and every --set-json value
 (maps merge key by key, lists and scalars are replaced, null removes a key, `global` flows
@@ -20,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from chartkit.releases.render import Renderer
+from chartkit.releases.values import VALUES_TEMPLATE, VALUES_TEMPLATE_PATH, print_values
 from chartkit.tools.helm import HelmError
 
-_TEMPLATE = "{{ toJson .Values }}\n"
 _COPIED = ("Chart.yaml", "Chart.lock", "values.yaml", "values.schema.json")
 
 ValuesRequest = tuple[Path, tuple[Path, ...], str, str]
@@ -65,24 +66,20 @@ class ComputedValues:
     def _compute(self, request: ValuesRequest) -> dict[str, Any] | HelmError:
         chart, values_files, set_values_json, helm_version = request
         try:
-            text = self.renderer.helm(helm_version).template_text(
+            return print_values(
+                self.renderer.helm(helm_version),
                 self._values_chart(chart),
-                chart.name,
-                values_files=values_files,
-                set_values=json.loads(set_values_json),
+                values_files,
+                json.loads(set_values_json),
             )
         except HelmError as error:
             return error
-        document = "\n".join(
-            line for line in text.splitlines() if line.strip() and not line.startswith(("---", "#"))
-        )
-        return dict(json.loads(document))
 
     def _values_chart(self, chart: Path) -> Path:
         """The throwaway chart of `chart`, made on first use."""
         if chart not in self._charts:
             copy = Path(self._workdir.name) / str(len(self._charts)) / chart.name
-            (copy / "templates").mkdir(parents=True)
+            (copy / VALUES_TEMPLATE_PATH).parent.mkdir(parents=True)
             for name in _COPIED:
                 if (chart / name).exists():
                     shutil.copyfile(chart / name, copy / name)
@@ -90,6 +87,6 @@ class ComputedValues:
                 (copy / "charts").mkdir()
                 for dependency in (chart / "charts").iterdir():
                     (copy / "charts" / dependency.name).symlink_to(dependency.resolve())
-            (copy / "templates" / "computed-values.json").write_text(_TEMPLATE)
+            (copy / VALUES_TEMPLATE_PATH).write_text(VALUES_TEMPLATE)
             self._charts[chart] = copy
         return self._charts[chart]

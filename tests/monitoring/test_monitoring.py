@@ -1,7 +1,7 @@
 """Every PromQL expression the repository ships parses, and every rendered PrometheusRule
 passes `promtool check rules`: the dashboards (source files and the rendered ConfigMaps,
 Grafana variables filled in), the PrometheusRules and the AnalysisTemplates of every
-release, bare and with each overlay; and the helpers of chartkit.monitoring that feed
+release, bare and with each overlay; and the helpers in tests/helpers/monitoring that feed
 promtool."""
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from chartkit.releases.helmfile import OVERLAY_ENTRY, merge_parts
 from chartkit.releases.inventory import (
     INVENTORY_FILE,
     Inventory,
@@ -28,7 +29,7 @@ def real(repo_root: Path) -> Inventory:
 
 
 def test_real_inventory_matches_helmfile(real: Inventory, repo_root: Path) -> None:
-    entries = yaml.safe_load((repo_root / INVENTORY_FILE).read_text())["releases"]
+    entries = merge_parts((repo_root / INVENTORY_FILE).read_text())["releases"]
     assert [r.name for r in real.releases] == [e["name"] for e in entries]
     assert [r.namespace for r in real.releases] == [e["namespace"] for e in entries]
 
@@ -49,13 +50,32 @@ def test_every_real_release_has_a_chart_and_values_files(real: Inventory, repo_r
         assert release.labels.get("team"), release.name
 
 
-def test_real_overlays(real: Inventory, repo_root: Path) -> None:
-    names = [o.name for o in real.overlays]
-    assert {"dev", "prod"} <= set(names)
-    assert names == sorted(names)
+def test_real_environments_and_their_overlays(real: Inventory, repo_root: Path) -> None:
+    assert real.environments == ("default", "dev", "prod")
+    assert [o.name for o in real.overlays] == ["dev", "prod"]
     prod = real.overlay("prod")
     assert prod.path == repo_root / "values" / "env" / "prod.yaml"
     assert prod.path.is_file()
+    assert real.environment_overlay("default") is None
+    assert real.environment_overlay("dev") == real.overlay("dev")
+
+
+def test_real_helmfile_follows_the_v1_layout(repo_root: Path) -> None:
+    """Environments in a part of their own, every release taking its environment's overlay
+    last, and the default environment's absent overlay let through."""
+    parts = list(yaml.safe_load_all((repo_root / INVENTORY_FILE).read_text()))
+    assert [sorted(p) for p in parts] == [["environments"], ["releases"]]
+    for entry in parts[1]["releases"]:
+        assert entry["values"][-1] == OVERLAY_ENTRY, entry["name"]
+        assert entry["missingFileHandler"] == "Info", entry["name"]
+    assert not (repo_root / "values" / "env" / "default.yaml").exists()
+
+
+def test_real_needs_in_helmfile_form(real: Inventory) -> None:
+    assert real.release("seedtest-api").needs == ("r-analytics",)
+    order = [r.name for r in real.in_install_order()]
+    assert order.index("r-analytics") < order.index("seedtest-api")
+    assert sorted(order) == sorted(r.name for r in real.releases)
 
 
 def test_real_charts_and_lookup(real: Inventory) -> None:
@@ -78,9 +98,15 @@ def make_repo(root: Path, releases: Any) -> Path:
     for name in ("a.yaml", "b.yaml", "env/prod.yaml", "env/dev.yaml"):
         (root / "values" / name).write_text("{}\n")
     (root / "values" / "env" / "README.md").write_text("not an overlay\n")
-    document = releases if isinstance(releases, str) else yaml.safe_dump({"releases": releases})
+    if isinstance(releases, str):
+        document = releases
+    else:
+        document = ENVIRONMENTS + "---\n" + yaml.safe_dump({"releases": releases})
     (root / INVENTORY_FILE).write_text(document)
     return root
+
+
+ENVIRONMENTS = "environments:\n  default: {}\n  dev: {}\n  prod: {}\n"
 
 
 def entry(name: str = "foo", **fields: Any) -> dict[str, Any]:
@@ -89,8 +115,11 @@ def entry(name: str = "foo", **fields: Any) -> dict[str, Any]:
         "namespace": "shop",
         "chart": "./charts/api",
         "values": ["values/a.yaml"],
+        "missingFileHandler": "Info",
     }
     base.update(fields)
+    if isinstance(base["values"], list):
+        base["values"] = [*base["values"], OVERLAY_ENTRY]
     return {k: v for k, v in base.items() if v is not None}
 
 
@@ -103,7 +132,13 @@ def test_valid_inventory(tmp_path: Path) -> None:
         [
             entry("api", values=["values/a.yaml", "values/b.yaml"], labels={"tier": "api"}),
             entry("worker", namespace="jobs", chart="charts/worker", values=[]),
-            {"name": "bare", "namespace": "shop", "chart": "./charts/api"},
+            {
+                "name": "bare",
+                "namespace": "shop",
+                "chart": "./charts/api",
+                "values": [OVERLAY_ENTRY],
+                "missingFileHandler": "Debug",
+            },
         ],
     )
     inventory = load(root)
@@ -128,12 +163,16 @@ def test_valid_inventory(tmp_path: Path) -> None:
     ]
 
 
-def test_no_overlay_directory(tmp_path: Path) -> None:
-    root = make_repo(tmp_path, [GOOD])
-    for path in (root / "values" / "env").iterdir():
-        path.unlink()
-    (root / "values" / "env").rmdir()
-    assert load(root).overlays == ()
+def test_without_environments_only_default_exists(tmp_path: Path) -> None:
+    """helmfile's implicit environment: releases need no overlay entry, and files in
+    values/env are not overlays of anything."""
+    bare = {"name": "api", "namespace": "shop", "chart": "./charts/api", "values": []}
+    root = make_repo(tmp_path, yaml.safe_dump({"releases": [bare]}))
+    inventory = load(root)
+    assert inventory.environments == ("default",)
+    assert inventory.overlays == ()
+    with pytest.raises(InventoryError, match=r"no environment with an overlay named 'prod'"):
+        inventory.overlay("prod")
 
 
 BAD_ENTRIES = [
@@ -152,7 +191,7 @@ BAD_ENTRIES = [
         entry(chart="./charts/missing"), "releases[1] (foo)", "'./charts/missing'", id="no-dir"
     ),
     pytest.param(
-        entry(values="values/a.yaml"), "releases[1] (foo)", "`values`", id="values-not-a-list"
+        {**entry(), "values": "values/a.yaml"}, "releases[1] (foo)", "`values`", id="not-a-list"
     ),
     pytest.param(
         entry(values=["values/a.yaml", "values/nope.yaml"]),
@@ -168,6 +207,55 @@ BAD_ENTRIES = [
     pytest.param("foo", "releases[1]", "expected a mapping, got str", id="not-a-mapping"),
     pytest.param(["foo"], "releases[1]", "expected a mapping, got list", id="list-entry"),
     pytest.param(entry("good"), "releases[1] (good)", "releases[0]", id="duplicate-name"),
+    pytest.param(
+        {**entry(), "values": ["values/a.yaml"]},
+        "releases[1] (foo)",
+        f"`values` must end with {OVERLAY_ENTRY!r}",
+        id="no-overlay-entry",
+    ),
+    pytest.param(
+        {**entry(), "values": [OVERLAY_ENTRY, "values/a.yaml"]},
+        "releases[1] (foo)",
+        "values[0]",
+        id="overlay-entry-not-last",
+    ),
+    pytest.param(
+        {**entry(), "values": ["values/{{ .Release.Name }}.yaml", OVERLAY_ENTRY]},
+        "releases[1] (foo)",
+        "values[0] 'values/{{ .Release.Name }}.yaml'",
+        id="other-template",
+    ),
+    pytest.param(
+        entry(missingFileHandler=None),
+        "releases[1] (foo)",
+        "`missingFileHandler` must be Info",
+        id="no-missing-file-handler",
+    ),
+    pytest.param(
+        entry(missingFileHandler="Error"),
+        "releases[1] (foo)",
+        "got 'Error'",
+        id="missing-file-handler-error",
+    ),
+    pytest.param(entry(needs="shop/good"), "releases[1] (foo)", "`needs`", id="needs-not-a-list"),
+    pytest.param(
+        entry(needs=["shop/gone"]),
+        "releases[1] (foo)",
+        "needs[0] 'shop/gone' names no release",
+        id="unknown-need",
+    ),
+    pytest.param(
+        entry(needs=["good"]),
+        "releases[1] (foo)",
+        "needs[0] 'good' names no release: write it as <namespace>/<name>",
+        id="need-without-namespace",
+    ),
+    pytest.param(
+        entry(needs=["other/good"]),
+        "releases[1] (foo)",
+        "needs[0] 'other/good'",
+        id="need-in-the-wrong-namespace",
+    ),
 ]
 
 
@@ -191,12 +279,105 @@ def test_duplicate_name_is_reported_at_the_second_use(tmp_path: Path) -> None:
         load(root)
 
 
+def test_needs_in_a_cycle_are_refused_naming_both(tmp_path: Path) -> None:
+    root = make_repo(
+        tmp_path,
+        [entry("a", needs=["shop/b"]), entry("b", needs=["shop/a"]), entry("c")],
+    )
+    with pytest.raises(InventoryError) as raised:
+        load(root)
+    message = str(raised.value)
+    assert message.startswith(f"{INVENTORY_FILE}: `needs` form a cycle"), message
+    assert "shop/a -> shop/b -> shop/a" in message or "shop/b -> shop/a -> shop/b" in message
+
+
+def test_a_release_needing_itself_is_a_cycle(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, [entry("a", needs=["shop/a"])])
+    with pytest.raises(InventoryError, match=r"cycle, shop/a -> shop/a"):
+        load(root)
+
+
+def test_install_order_follows_needs_across_namespaces(tmp_path: Path) -> None:
+    root = make_repo(
+        tmp_path,
+        [
+            entry("web", needs=["shop/api", "data/db"]),
+            entry("api", needs=["data/db"]),
+            entry("other"),
+            entry("db", namespace="data"),
+        ],
+    )
+    inventory = load(root)
+    assert inventory.release("web").needs == ("api", "db")
+    # the first release in file order whose needs are installed goes next
+    assert [r.name for r in inventory.in_install_order()] == ["other", "db", "api", "web"]
+    chosen = [inventory.release("web"), inventory.release("api")]
+    assert [r.name for r in inventory.in_install_order(chosen)] == ["api", "web"]
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        pytest.param(
+            "environments: {default: {}}\nreleases: []\n",
+            "part 1 has both `environments:` and `releases:`; helmfile v1",
+            id="environments-and-releases-in-one-part",
+        ),
+        pytest.param(
+            "environments: {dev: {}}\n---\nreleases: []\n",
+            "environments: declare `default`",
+            id="no-default-environment",
+        ),
+        pytest.param(
+            "environments: {default: {}, staging: {}}\n---\nreleases: []\n",
+            "environments.staging: its overlay values/env/staging.yaml does not exist",
+            id="environment-without-overlay",
+        ),
+        pytest.param(
+            "environments: {default: {}, Prod: {}}\n---\nreleases: []\n",
+            "environments.Prod: the name must be a DNS-1123 label",
+            id="bad-environment-name",
+        ),
+        pytest.param(
+            "environments: [default]\n---\nreleases: []\n",
+            "`environments` must map names to settings",
+            id="environments-not-a-mapping",
+        ),
+        pytest.param("- name: x\n", "part 1 is a list, expected a mapping", id="top-level-list"),
+        pytest.param(
+            "environments: {default: {}}\n---\n- releases\n",
+            "part 2 is a list, expected a mapping",
+            id="part-not-a-mapping",
+        ),
+    ],
+)
+def test_malformed_helmfile_layout(tmp_path: Path, document: str, message: str) -> None:
+    root = make_repo(tmp_path, document)
+    with pytest.raises(InventoryError) as raised:
+        load(root)
+    assert message in str(raised.value)
+
+
+def test_an_overlay_for_the_default_environment_is_refused(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, [GOOD])
+    (root / "values" / "env" / "default.yaml").write_text("{}\n")
+    with pytest.raises(InventoryError, match=r"environments.default: values/env/default.yaml"):
+        load(root)
+
+
+def test_later_parts_override_earlier_ones(tmp_path: Path) -> None:
+    later = yaml.safe_dump({"releases": [entry("second")]})
+    root = make_repo(tmp_path, [entry("first")])
+    path = root / INVENTORY_FILE
+    path.write_text(path.read_text() + "---\n" + later)
+    assert [r.name for r in load(root).releases] == ["second"]
+
+
 @pytest.mark.parametrize(
     "document",
     [
         pytest.param("releases: {a: 1}\n", id="releases-not-a-list"),
         pytest.param("repositories: []\n", id="no-releases"),
-        pytest.param("- name: x\n", id="top-level-list"),
         pytest.param("", id="empty"),
     ],
 )
@@ -221,8 +402,10 @@ def test_unknown_release_and_overlay_list_the_known_ones(tmp_path: Path) -> None
     inventory = load(make_repo(tmp_path, [entry("api"), entry("worker")]))
     with pytest.raises(InventoryError, match=r"no release named 'web'.*known: api, worker"):
         inventory.release("web")
-    with pytest.raises(InventoryError, match=r"no overlay named 'staging'.*known: dev, prod"):
+    with pytest.raises(InventoryError, match=r"named 'staging'.*known: dev, prod"):
         inventory.overlay("staging")
+    with pytest.raises(InventoryError, match=r"the default environment has no overlay"):
+        inventory.overlay("default")
 
 
 def test_find_root_walks_up(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from chartkit.releases.render import Renderer
+from chartkit.releases.values import supplied_values
 from chartkit.tools.helm import Helm, HelmError
 from helpers.values import ComputedValues
 
@@ -72,3 +73,15 @@ def test_each_distinct_request_runs_helm_once(
     assert "changed" not in again and len(calls) == 1
     values.of("eventstorming", ["values/eventstorming.yaml"], set_values={"replicaCount": 2})
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("helm", HELMS)
+def test_supplied_values_merge_files_as_helm_merges_them_without_the_chart(
+    renderer: Renderer, tmp_path: Path, helm: str
+) -> None:
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text(yaml.safe_dump({"a": {"b": 1, "c": [1, 2]}, "d": 1, "e": "x"}))
+    second.write_text(yaml.safe_dump({"a": {"c": [3]}, "d": None, "f": {"g": True}}))
+    merged = supplied_values(renderer.helm(helm), [first, second])
+    # maps merge, lists and scalars are replaced, and a null stays for the chart to apply
+    assert merged == {"a": {"b": 1, "c": [3]}, "d": None, "e": "x", "f": {"g": True}}

@@ -174,7 +174,7 @@ def test_required_anti_affinity_is_read_from_the_rendered_workload(render_chart)
     manifest = render_chart(
         "r-analytics",
         "values/r-analytics.yaml",
-        set_values={"podAntiAffinity": "hard"},
+        set_values={"podAntiAffinityPreset": "hard"},
         release="r-analytics",
         namespace="seedtest",
     )

@@ -25,6 +25,7 @@ from chartkit.sizing.workloads import GPU_RESOURCE
 ROOT = find_root()
 CHART_VALUES = yaml.safe_load((ROOT / "charts" / "ecp-tenant" / "values.yaml").read_text())
 CATALOG = CHART_VALUES["catalog"]
+LIMITS = {name: entry["resources"]["limits"] for name, entry in CATALOG.items()}
 PRICING = CHART_VALUES["pricing"]
 TENANTS = ["values/tenants/ai-call-center-prod.yaml", "values/tenants/global-call-center.yaml"]
 
@@ -82,11 +83,9 @@ def test_plan_totals_equal_the_sums_over_the_rendered_objects(plans, render_rele
     by_hand = rendered_sums(manifest)
     replicas = expected_replicas(values)
     independent = {
-        "cpu": sum(n * cpu_millis(CATALOG[s]["resources"]["cpu"]) for s, n in replicas.items()),
-        "memory": sum(
-            n * memory_bytes(CATALOG[s]["resources"]["memory"]) for s, n in replicas.items()
-        ),
-        "gpu": sum(n * CATALOG[s]["resources"]["gpu"] for s, n in replicas.items()),
+        "cpu": sum(n * cpu_millis(LIMITS[s]["cpu"]) for s, n in replicas.items()),
+        "memory": sum(n * memory_bytes(LIMITS[s]["memory"]) for s, n in replicas.items()),
+        "gpu": sum(n * LIMITS[s].get(GPU_RESOURCE, 0) for s, n in replicas.items()),
     }
     ours = {
         "cpu": plan.totals.requests.cpu,
@@ -177,7 +176,7 @@ def test_plan_warns_when_the_quota_is_nearly_used(renderer, tmp_path: Path):
             "sla": {"availability": 99.5, "responseTimeMs": 300},
         },
         "services": {"chatbot": {"sessions": 750}},  # 15 of 16 CPUs
-        "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1},
+        "updateStrategy": {"rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
         "tests": {"enabled": False},
     }
     path = tmp_path / "busy.yaml"

@@ -1,6 +1,7 @@
 {{/*
-Chart-local helpers of the API chart. Names, labels, security contexts, resources, probes
-and scheduling come from the common library chart.
+Chart-local helpers of the API chart. The pod template, names, labels, security contexts,
+resources, probes and scheduling come from the common library chart's workload model; these
+only say what is the API chart's own.
 */}}
 
 {{/* Full name of the release's objects. */}}
@@ -24,23 +25,13 @@ and scheduling come from the common library chart.
 {{- end -}}
 
 {{/*
-Cross-field rules the schema cannot express. Included once by the workload template, so
-every render checks them.
+Cross-field rules of the API chart's own values (the workload model checks the rest while it
+renders the pods). Included once by the workload templates, so every render checks them.
 */}}
 {{- define "api.validate" -}}
 {{- $v := .Values -}}
-{{- if and (gt (int $v.preStopSleepSeconds) 0) (ge (int $v.preStopSleepSeconds) (int $v.terminationGracePeriodSeconds)) -}}
-{{- include "common.fail" (dict "field" "preStopSleepSeconds" "message" (printf "%d must be below terminationGracePeriodSeconds (%d), or the pod is killed before it stops serving" (int $v.preStopSleepSeconds) (int $v.terminationGracePeriodSeconds))) -}}
-{{- end -}}
 {{- if $v.rollouts.enabled -}}
-{{- range $index, $step := $v.rollouts.steps -}}
-{{- if and (hasKey $step "analysis") (not $v.analysis.enabled) -}}
-{{- include "common.fail" (dict "field" (printf "rollouts.steps[%d].analysis" $index) "message" "analysis.enabled is false, so there is no AnalysisTemplate to run: remove the analysis steps or enable analysis") -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- if and $v.ingress.enabled (not $v.ingress.hosts) -}}
-{{- include "common.fail" (dict "field" "ingress.hosts" "message" "is empty while ingress.enabled is true: give at least one {host}") -}}
+{{- include "api.validate.rolloutMode" . -}}
 {{- end -}}
 {{- if $v.metricsAdapter.enabled -}}
 {{- if not (or $v.metricsAdapter.image.tag $v.metricsAdapter.image.digest) -}}
@@ -53,151 +44,62 @@ every render checks them.
 {{- end -}}
 
 {{/*
-A sidecar container as given, with the restricted container securityContext for the keys
-it leaves unset and its requests scaled like the API's (global.requestsPercent).
-Usage: include "api.sidecar" (dict "context" $ "container" $container)
+Rollout mode: Argo Rollouts sets the `version` label itself, runs the canary steps (no
+Recreate), and each setWeight moves the canary further.
 */}}
-{{- define "api.sidecar" -}}
-{{- $container := deepCopy .container -}}
-{{- $defaults := include "common.securityContext.container" (dict) | fromYaml -}}
-{{- $_ := set $container "securityContext" (merge ($container.securityContext | default dict) $defaults) -}}
-{{- if $container.resources -}}
-{{- $_ := set $container "resources" (include "common.resources" (dict "context" .context "resources" $container.resources) | fromYaml) -}}
+{{- define "api.validate.rolloutMode" -}}
+{{- $v := .Values -}}
+{{- $name := include "api.fullname" . -}}
+{{- $namespace := include "common.names.namespace" . -}}
+{{- with $v.version -}}
+{{- include "common.fail" (dict "field" "version" "message" (printf "%q is set, but in Rollout mode (rollouts.enabled: true, the default) Argo Rollouts labels the pods itself: the new ReplicaSet's pods version=canary, the old ones version=stable, and the analysis and dashboards select on that. Remove version from the values file. To move a canary on, promote it: kubectl argo rollouts promote %s -n %s (add --full to finish the rollout). version applies only with rollouts.enabled: false, where it labels the Deployment's pods" . $name $namespace)) -}}
 {{- end -}}
-{{- toYaml $container -}}
+{{- if eq (($v.updateStrategy | default dict).type | default "RollingUpdate") "Recreate" -}}
+{{- include "common.fail" (dict "field" "updateStrategy.type" "message" "Recreate applies to a Deployment (rollouts.enabled: false); a Rollout always runs the canary steps of rollouts.steps") -}}
+{{- end -}}
+{{- $previous := 0 -}}
+{{- $previousIndex := -1 -}}
+{{- range $index, $step := $v.rollouts.steps -}}
+{{- if and (hasKey $step "analysis") (not $v.analysis.enabled) -}}
+{{- include "common.fail" (dict "field" (printf "rollouts.steps[%d].analysis" $index) "message" "analysis.enabled is false, so there is no AnalysisTemplate to run: remove the analysis steps or enable analysis") -}}
+{{- end -}}
+{{- if hasKey $step "setWeight" -}}
+{{- $weight := int $step.setWeight -}}
+{{- if or (lt $weight 1) (gt $weight 100) -}}
+{{- include "common.fail" (dict "field" (printf "rollouts.steps[%d].setWeight" $index) "message" (printf "%d is not a percentage of pods from 1 to 100" $weight)) -}}
+{{- end -}}
+{{- if le $weight $previous -}}
+{{- include "common.fail" (dict "field" (printf "rollouts.steps[%d].setWeight" $index) "message" (printf "%d is not above the previous weight %d (rollouts.steps[%d]): each setWeight sends a larger share of pods to the new version; order the steps by increasing weight" $weight $previous $previousIndex)) -}}
+{{- end -}}
+{{- $previous = $weight -}}
+{{- $previousIndex = $index -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
-The pod template, shared by the Rollout and the Deployment so both run exactly the same pods.
+The pod template, shared by the Rollout and the Deployment so both run exactly the same pods:
+the workload model (common.podTemplate) fed by the chart's values, with the API container's
+port `http` (service.port), the metrics adapter when enabled, and the `service` label.
 Usage: include "api.podTemplate" (dict "context" $ "labels" (dict "version" "stable"))
 "labels": labels added to the pod template besides the standard ones and `service`.
 */}}
 {{- define "api.podTemplate" -}}
 {{- $ctx := .context -}}
 {{- $v := $ctx.Values -}}
-{{- $name := include "api.fullname" $ctx -}}
-{{- $labels := merge (dict "service" (include "api.serviceName" $ctx)) (.labels | default dict) (deepCopy $v.podLabels) -}}
-{{- $containerSecurity := include "common.securityContext.container" (dict "override" $v.containerSecurityContext) -}}
-metadata:
-  labels:
-    {{- include "common.labels.standard" (dict "context" $ctx "version" (include "api.version" $ctx) "extra" $labels) | nindent 4 }}
-  {{- with $v.podAnnotations }}
-  annotations:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
-spec:
-  serviceAccountName: {{ include "common.serviceAccount.name" (dict "name" $name "serviceAccount" $v.serviceAccount) }}
-  automountServiceAccountToken: {{ $v.serviceAccount.automountToken | default false }}
-  enableServiceLinks: false
-  terminationGracePeriodSeconds: {{ $v.terminationGracePeriodSeconds }}
-  {{- with $v.priorityClassName }}
-  priorityClassName: {{ . }}
-  {{- end }}
-  {{- with include "common.imagePullSecrets" (dict "secrets" $v.imagePullSecrets) }}
-  imagePullSecrets:
-    {{- . | nindent 4 }}
-  {{- end }}
-  securityContext:
-    {{- include "common.securityContext.pod" (dict "override" $v.podSecurityContext) | nindent 4 }}
-  containers:
-    - name: api
-      image: {{ include "common.image" (dict "context" $ctx "image" $v.image "field" "image") }}
-      imagePullPolicy: {{ $v.image.pullPolicy }}
-      ports:
-        - name: http
-          containerPort: {{ $v.service.port }}
-          protocol: TCP
-      {{- with include "common.env" (dict "env" $v.env "secretEnv" $v.secretEnv "extraEnv" $v.extraEnv) }}
-      env:
-        {{- . | nindent 8 }}
-      {{- end }}
-      {{- with $v.envFrom }}
-      envFrom:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
-      {{- if $v.probes.startup.enabled }}
-      startupProbe:
-        {{- include "common.probe.http" (dict "path" $v.probes.startup.path "port" "http" "settings" $v.probes.startup) | nindent 8 }}
-      {{- end }}
-      readinessProbe:
-        {{- include "common.probe.http" (dict "path" $v.probes.readiness.path "port" "http" "settings" $v.probes.readiness) | nindent 8 }}
-      livenessProbe:
-        {{- include "common.probe.http" (dict "path" $v.probes.liveness.path "port" "http" "settings" $v.probes.liveness) | nindent 8 }}
-      {{- if gt (int $v.preStopSleepSeconds) 0 }}
-      lifecycle:
-        preStop:
-          sleep:
-            seconds: {{ int $v.preStopSleepSeconds }}
-      {{- end }}
-      securityContext:
-        {{- $containerSecurity | nindent 8 }}
-      resources:
-        {{- include "common.resources" (dict "context" $ctx "resources" $v.resources) | nindent 8 }}
-      volumeMounts:
-        - name: tmp
-          mountPath: /tmp
-        {{- with $v.extraVolumeMounts }}
-        {{- toYaml . | nindent 8 }}
-        {{- end }}
-    {{- with $v.metricsAdapter }}
-    {{- if .enabled }}
-    - name: {{ .name }}
-      image: {{ include "common.image" (dict "context" $ctx "image" .image "field" "metricsAdapter.image") }}
-      imagePullPolicy: {{ .image.pullPolicy }}
-      {{- with .args }}
-      args:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
-      ports:
-        - name: metrics
-          containerPort: {{ .port }}
-          protocol: TCP
-      {{- with include "common.env" (dict "env" .env) }}
-      env:
-        {{- . | nindent 8 }}
-      {{- end }}
-      readinessProbe:
-        {{- include "common.probe.http" (dict "path" .healthPath "port" "metrics" "settings" (dict "periodSeconds" 10 "timeoutSeconds" 2 "failureThreshold" 3)) | nindent 8 }}
-      livenessProbe:
-        {{- include "common.probe.http" (dict "path" .healthPath "port" "metrics" "settings" (dict "periodSeconds" 20 "timeoutSeconds" 2 "failureThreshold" 3)) | nindent 8 }}
-      securityContext:
-        {{- $containerSecurity | nindent 8 }}
-      resources:
-        {{- include "common.resources" (dict "context" $ctx "resources" .resources) | nindent 8 }}
-      volumeMounts:
-        - name: tmp
-          mountPath: /tmp
-        {{- with .volumeMounts }}
-        {{- toYaml . | nindent 8 }}
-        {{- end }}
-    {{- end }}
-    {{- end }}
-    {{- range $v.sidecars }}
-    - {{- include "api.sidecar" (dict "context" $ctx "container" .) | nindent 6 }}
-    {{- end }}
-  volumes:
-    - name: tmp
-      emptyDir:
-        sizeLimit: {{ $v.tmpDir.sizeLimit }}
-    {{- with $v.extraVolumes }}
-    {{- toYaml . | nindent 4 }}
-    {{- end }}
-  {{- with $v.nodeSelector }}
-  nodeSelector:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
-  {{- with $v.tolerations }}
-  tolerations:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
-  {{- with include "common.affinity" (dict "context" $ctx "component" "" "podAntiAffinity" $v.podAntiAffinity "affinity" $v.affinity) }}
-  affinity:
-    {{- . | nindent 4 }}
-  {{- end }}
-  {{- with include "common.topologySpread" (dict "context" $ctx "component" "" "zoneSpread" $v.zoneSpread "constraints" $v.topologySpreadConstraints) }}
-  topologySpreadConstraints:
-    {{- . | nindent 4 }}
-  {{- end }}
+{{- $containers := list -}}
+{{- if $v.metricsAdapter.enabled -}}
+{{- $containers = append $containers (dict "name" $v.metricsAdapter.name "field" "metricsAdapter" "values" $v.metricsAdapter "ports" (dict "metrics" $v.metricsAdapter.port)) -}}
+{{- end -}}
+{{- include "common.podTemplate" (dict
+      "context" $ctx
+      "workload" $v
+      "name" (include "api.fullname" $ctx)
+      "version" (include "api.version" $ctx)
+      "container" (dict "name" "api" "ports" (dict "http" $v.service.port))
+      "containers" $containers
+      "labels" (merge (dict "service" (include "api.serviceName" $ctx)) (.labels | default dict))
+      "reservedLabels" (list "service" "version")) -}}
 {{- end -}}
 
 {{/*

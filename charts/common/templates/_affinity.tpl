@@ -4,7 +4,7 @@ Scheduling: pod anti-affinity across nodes and topology spread across zones.
 podAntiAffinity: "soft" (preferred), "hard" (required: one pod per node), "none", or ""
 to take global.podAntiAffinity (unset means none). A chart's own `affinity` dict, when
 not empty, is used as given instead.
-Usage: include "common.affinity" (dict "context" $ "component" "" "podAntiAffinity" .Values.podAntiAffinity "affinity" .Values.affinity)
+Usage: include "common.affinity" (dict "context" $ "component" "" "podAntiAffinity" .Values.podAntiAffinityPreset "affinity" .Values.affinity "field" "podAntiAffinityPreset")
 */}}
 {{- define "common.affinity" -}}
 {{- if .affinity -}}
@@ -24,7 +24,7 @@ podAntiAffinity:
   requiredDuringSchedulingIgnoredDuringExecution:
     - {{- toYaml $term | nindent 6 }}
 {{- else if ne $mode "none" -}}
-{{- include "common.fail" (dict "field" "podAntiAffinity" "message" (printf "%q is not one of soft, hard, none" $mode)) -}}
+{{- include "common.fail" (dict "field" (.field | default "podAntiAffinity") "message" (printf "%q is not one of soft, hard, none" $mode)) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

@@ -2,7 +2,9 @@
 HorizontalPodAutoscaler (autoscaling/v2) for one workload, when its autoscaling is on.
 Usage: include "common.hpa" (dict "context" $ "name" $name "component" "" "target" (dict "apiVersion" "apps/v1" "kind" "Deployment" "name" $name) "autoscaling" .Values.autoscaling)
 autoscaling: {enabled, minReplicas, maxReplicas, targetCPUUtilizationPercentage,
-targetMemoryUtilizationPercentage, behavior}
+targetMemoryUtilizationPercentage, behavior}; "field" (default "autoscaling") is its values
+path, named in errors (bounds: common.autoscaling.bounds); "namespace" (default: the
+release namespace) is the target's namespace.
 */}}
 {{- define "common.hpa" -}}
 {{- if include "common.autoscaling.enabled" . -}}
@@ -10,7 +12,7 @@ targetMemoryUtilizationPercentage, behavior}
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:
-  {{- include "common.metadata" (dict "context" .context "name" .name "component" .component "version" .version) | nindent 2 }}
+  {{- include "common.metadata" (dict "context" .context "name" .name "component" .component "version" .version "namespace" .namespace) | nindent 2 }}
 spec:
   scaleTargetRef:
     apiVersion: {{ .target.apiVersion }}

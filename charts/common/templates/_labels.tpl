@@ -49,11 +49,16 @@ app.kubernetes.io/component: {{ . }}
 
 {{/*
 Metadata block for an object: name, namespace and standard labels, plus annotations.
-Usage: include "common.metadata" (dict "context" $ "name" $name "component" "api" "version" $v "annotations" $a "labels" $extra)
+"namespace" (default: the release namespace) places the object elsewhere, e.g. a workload
+that runs in a namespace of its own.
+Every object's metadata first refuses renamed values keys (common.renamedKeys.check), so
+an old key fails with its new name whichever object helm renders first.
+Usage: include "common.metadata" (dict "context" $ "name" $name "component" "api" "version" $v "annotations" $a "labels" $extra "namespace" $ns)
 */}}
 {{- define "common.metadata" -}}
+{{- include "common.renamedKeys.check" .context -}}
 name: {{ .name }}
-namespace: {{ include "common.names.namespace" .context }}
+namespace: {{ .namespace | default (include "common.names.namespace" .context) }}
 labels:
   {{- include "common.labels.standard" (dict "context" .context "component" .component "version" .version "extra" .labels) | nindent 2 }}
 {{- with .annotations }}

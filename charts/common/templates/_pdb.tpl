@@ -5,6 +5,7 @@ Rendered when pdb.enabled is true, or when it is null ("auto") and the workload 
 least two pods (replicas, or HPA minimum). With fewer than two pods it is never rendered:
 a budget over a single pod would block every drain.
 Usage: include "common.pdb" (dict "context" $ "name" $name "component" "" "pdb" .Values.pdb "replicaCount" .Values.replicaCount "autoscaling" .Values.autoscaling "singleton" false)
+"namespace" (default: the release namespace) is the namespace of the pods it covers.
 */}}
 {{- define "common.pdb" -}}
 {{- $floor := include "common.replicas.floor" . | int -}}
@@ -16,7 +17,7 @@ Usage: include "common.pdb" (dict "context" $ "name" $name "component" "" "pdb" 
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
-  {{- include "common.metadata" (dict "context" .context "name" .name "component" .component "version" .version) | nindent 2 }}
+  {{- include "common.metadata" (dict "context" .context "name" .name "component" .component "version" .version "namespace" .namespace) | nindent 2 }}
 spec:
   maxUnavailable: {{ .pdb.maxUnavailable | default 1 }}
   unhealthyPodEvictionPolicy: AlwaysAllow

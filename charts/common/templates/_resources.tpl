@@ -1,10 +1,30 @@
 {{/*
-Container resources. Requests are scaled by global.requestsPercent (dev overlays use it to
-pack small clusters); limits are left as written.
-Usage: include "common.resources" (dict "context" $ "resources" .Values.resources)
+Container resources. Every quantity must be a Kubernetes quantity, and each request must be
+at or below its limit (cpu, memory, nvidia.com/gpu and any other resource given in both).
+Requests are then scaled by global.requestsPercent (dev overlays use it to pack small
+clusters); limits are left as written.
+Usage: include "common.resources" (dict "context" $ "resources" .Values.resources "field" "resources")
+"field" (default "resources") is the values path named in errors, e.g. "worker.resources".
 */}}
 {{- define "common.resources" -}}
+{{- $field := .field | default "resources" -}}
 {{- $resources := deepCopy (.resources | default dict) -}}
+{{- range $kind := list "requests" "limits" -}}
+{{- range $name, $quantity := (get $resources $kind | default dict) -}}
+{{- include "common.quantity.check" (dict "quantity" $quantity "field" (printf "%s.%s.%s" $field $kind $name)) -}}
+{{- end -}}
+{{- end -}}
+{{- $limits := $resources.limits | default dict -}}
+{{- range $name, $request := ($resources.requests | default dict) -}}
+{{- if hasKey $limits $name -}}
+{{- $limit := get $limits $name -}}
+{{- $requested := include "common.quantity.float" $request | float64 -}}
+{{- $allowed := include "common.quantity.float" $limit | float64 -}}
+{{- if gt $requested (mulf $allowed 1.000000001) -}}
+{{- include "common.fail" (dict "field" (printf "%s.requests.%s" $field $name) "message" (printf "%v is above %s.limits.%s (%v): a container cannot request more than its limit; lower the request or raise the limit" $request $field $name $limit)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- $percent := (.context.Values.global | default dict).requestsPercent -}}
 {{- if and (not (kindIs "invalid" $percent)) (lt (int $percent) 100) $resources.requests -}}
 {{- $scaled := dict -}}
@@ -20,37 +40,4 @@ Usage: include "common.resources" (dict "context" $ "resources" .Values.resource
 {{- $_ := set $resources "requests" $scaled -}}
 {{- end -}}
 {{- toYaml $resources -}}
-{{- end -}}
-
-{{/* CPU quantity ("250m", "1", "0.5") to millicores, as an integer. */}}
-{{- define "common.quantity.cpuMillis" -}}
-{{- $q := toString . -}}
-{{- if hasSuffix "m" $q -}}
-{{- trimSuffix "m" $q | int64 -}}
-{{- else -}}
-{{- mulf (float64 $q) 1000 | floor | int64 -}}
-{{- end -}}
-{{- end -}}
-
-{{/* Memory quantity ("128Mi", "2Gi", "512M", "1000000") to bytes, as an integer. */}}
-{{- define "common.quantity.memoryBytes" -}}
-{{- $q := toString . -}}
-{{- $units := dict "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 -}}
-{{- $suffix := regexFind "[A-Za-z]+$" $q -}}
-{{- $number := trimSuffix $suffix $q -}}
-{{- if and $suffix (not (hasKey $units $suffix)) -}}
-{{- include "common.fail" (dict "field" "resources" "message" (printf "memory quantity %q: unit must be one of Ki, Mi, Gi, Ti, k, M, G, T" $q)) -}}
-{{- end -}}
-{{- mulf (float64 $number) (float64 (get $units $suffix | default 1)) | floor | int64 -}}
-{{- end -}}
-
-{{- define "common.quantity.scaleCpu" -}}
-{{- $millis := include "common.quantity.cpuMillis" .quantity | int64 -}}
-{{- printf "%dm" (max 1 (div (mul $millis (int64 .percent)) 100)) -}}
-{{- end -}}
-
-{{- define "common.quantity.scaleMemory" -}}
-{{- $bytes := include "common.quantity.memoryBytes" .quantity | int64 -}}
-{{- $mebibytes := div (mul (div $bytes 1024) (int64 .percent)) 102400 -}}
-{{- printf "%dMi" (max 1 $mebibytes) -}}
 {{- end -}}

@@ -1,6 +1,8 @@
 {{/*
-`helm test` hook: a restricted pod that GETs a URL and fails unless the answer is 2xx.
-Usage: include "common.testPod" (dict "context" $ "name" $name "url" "http://svc:80/health" "image" .Values.tests.image "resources" .Values.tests.resources)
+`helm test` hook: a restricted pod that GETs a URL and fails unless the answer is 2xx. Its
+container goes through common.container like every other (image rules, restricted
+securityContext, resource checks).
+Usage: include "common.testPod" (dict "context" $ "name" $name "url" "http://svc:80/health" "image" .Values.tests.image "resources" .Values.tests.resources "field" "tests")
 */}}
 {{- define "common.testPod" -}}
 {{- /* Its own name label, so the release's Services and PDBs never select the test pod. */ -}}
@@ -15,15 +17,8 @@ spec:
   securityContext:
     {{- include "common.securityContext.pod" (dict) | nindent 4 }}
   containers:
-    - name: http-get
-      image: {{ include "common.image" (dict "context" .context "image" .image "field" "tests.image") }}
-      imagePullPolicy: IfNotPresent
-      command: ["curl"]
-      args: ["--fail", "--silent", "--show-error", "--max-time", "10", "--retry", "5", "--retry-connrefused", "--retry-delay", "2", {{ .url | quote }}]
-      securityContext:
-        {{- include "common.securityContext.container" (dict) | nindent 8 }}
-      resources:
-        {{- toYaml .resources | nindent 8 }}
+    {{- $args := list "--fail" "--silent" "--show-error" "--max-time" "10" "--retry" "5" "--retry-connrefused" "--retry-delay" "2" .url }}
+    - {{ include "common.container" (dict "context" .context "name" "http-get" "field" (.field | default "tests") "values" (dict "image" .image "command" (list "curl") "args" $args "resources" .resources)) | indent 6 | trim }}
 {{- end -}}
 
 

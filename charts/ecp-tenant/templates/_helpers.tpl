@@ -1,5 +1,8 @@
 {{/*
-Chart-local helpers of the ecp-tenant chart.
+Chart-local helpers of the ecp-tenant chart. The pods, names, labels, security contexts,
+resources, probes and scheduling come from the common library chart's workload model; these
+say what is the tenant chart's own: the tenant namespace, the sizing of each service from
+its contracted sessions, each service's workload values, and the quota check.
 */}}
 
 {{/* The tenant's namespace: "ecp-ai-<tenant.id>". */}}
@@ -13,16 +16,20 @@ The context the library helpers get: the chart's own, except that
   common.serviceAccount and common.testPod) puts every object there, and
 - global.replicaCount and global.autoscaling are left out: replicas follow the contracted
   sessions and there is no HPA, so an overlay cannot shrink a tenant below its contract.
+Every template starts with it, so renamed values keys are refused (common.renamedKeys.check,
+which reads renamed-keys.yaml through Files) before anything reads them.
 Usage: {{- $ctx := dict -}}{{- include "ecp-tenant.context" (dict "context" . "out" $ctx) -}}
 */}}
 {{- define "ecp-tenant.context" -}}
 {{- $root := .context -}}
+{{- include "common.renamedKeys.check" $root -}}
 {{- $global := omit ($root.Values.global | default dict) "replicaCount" "autoscaling" -}}
 {{- $_ := set .out "Values" (set (deepCopy $root.Values) "global" $global) -}}
 {{- $_ := set .out "Release" (set (deepCopy $root.Release) "Namespace" (include "ecp-tenant.namespace" $root)) -}}
 {{- $_ := set .out "Chart" $root.Chart -}}
 {{- $_ := set .out "Capabilities" $root.Capabilities -}}
 {{- $_ := set .out "Template" $root.Template -}}
+{{- $_ := set .out "Files" $root.Files -}}
 {{- end -}}
 
 {{/*
@@ -58,12 +65,44 @@ ecp.ai/service: {{ .service }}
 {{- end -}}
 
 {{/*
+The limits of one replica of a service as YAML: catalog.<service>.resources.limits, each
+resource the tenant's services.<service>.resources.limits gives replacing the catalog's; a
+GPU count of 0 means none; cpu and memory are required. Requests are not values of this
+chart: they equal the limits.
+Usage: include "ecp-tenant.limits" (dict "context" $ "name" "stt") | fromYaml
+*/}}
+{{- define "ecp-tenant.limits" -}}
+{{- $v := .context.Values -}}
+{{- $limits := dict -}}
+{{- range $where := list "catalog" "services" -}}
+{{- $resources := (get (get $v $where | default dict) $.name | default dict).resources | default dict -}}
+{{- if hasKey $resources "requests" -}}
+{{- include "common.fail" (dict "field" (printf "%s.%s.resources.requests" $where $.name) "message" (printf "requests are not set in this chart: every replica requests what its limits say (Guaranteed QoS: no CPU throttling under load, and GPUs need it); remove requests and set %s.%s.resources.limits" $where $.name)) -}}
+{{- end -}}
+{{- range $resource, $quantity := ($resources.limits | default dict) -}}
+{{- $_ := set $limits $resource $quantity -}}
+{{- end -}}
+{{- end -}}
+{{- range $resource := list "cpu" "memory" -}}
+{{- if not (hasKey $limits $resource) -}}
+{{- include "common.fail" (dict "field" (printf "catalog.%s.resources.limits.%s" $.name $resource) "message" (printf "is required: the %s of one replica of %s (its limit, and its request), e.g. %s" $resource $.name (ternary "cpu: \"2\"" "memory: 4Gi" (eq $resource "cpu")))) -}}
+{{- end -}}
+{{- end -}}
+{{- if not (int64 (get $limits "nvidia.com/gpu" | default 0)) -}}
+{{- $limits = omit $limits "nvidia.com/gpu" -}}
+{{- end -}}
+{{- toYaml $limits -}}
+{{- end -}}
+
+{{/*
 The services the tenant runs, as YAML: for each service of `services` with sessions above 0,
   sessions, sessionsPerReplica,
-  replicas     ceil(sessions / sessionsPerReplica) in integer arithmetic, at least
-               highAvailability.minReplicas when tenant.sla.availability reaches
-               highAvailability.availabilityThreshold, and at least global.minReplicas,
-  cpuMillis, memoryBytes, gpu   per replica, from the catalog,
+  replicas     ceil(sessions / sessionsPerReplica) in integer arithmetic (at most
+               common.rules.maxReplicas: more sessions are refused naming
+               services.<service>.sessions), at least highAvailability.minReplicas when
+               tenant.sla.availability reaches highAvailability.availabilityThreshold, and at
+               least global.minReplicas,
+  limits       per replica (ecp-tenant.limits), and as numbers: cpuMillis, memoryBytes, gpu,
   version      the image tag (app.kubernetes.io/version).
 Read it with: include "ecp-tenant.services" . | fromYaml (numbers come back as float64:
 convert with int64).
@@ -74,6 +113,7 @@ convert with int64).
 {{- $v := .Values -}}
 {{- $catalog := $v.catalog | default dict -}}
 {{- $highAvailability := ge (float64 $v.tenant.sla.availability) (float64 $v.highAvailability.availabilityThreshold) -}}
+{{- $maxReplicas := include "common.rules.maxReplicas" . | int64 -}}
 {{- range $name, $request := ($v.services | default dict) -}}
 {{- if not (hasKey $catalog $name) -}}
 {{- include "common.fail" (dict "field" (printf "services.%s" $name) "message" (printf "is not a service of the catalog (catalog: %s)" (keys $catalog | sortAlpha | join ", "))) -}}
@@ -83,25 +123,131 @@ convert with int64).
 {{- if gt $sessions 0 }}
 {{- $perReplica := int64 $entry.sessionsPerReplica -}}
 {{- $replicas := div (add $sessions (sub $perReplica 1)) $perReplica -}}
+{{- if gt $replicas $maxReplicas -}}
+{{- include "common.fail" (dict "field" (printf "services.%s.sessions" $name) "message" (printf "%d sessions at %d per replica (catalog.%s.sessionsPerReplica) need %d replicas, and one service runs at most %d (the platform's bound): contract at most %d sessions of %s for this tenant, or have the platform review the service's sizing" $sessions $perReplica $name $replicas $maxReplicas (mul $maxReplicas $perReplica) $name)) -}}
+{{- end -}}
 {{- if $highAvailability -}}
 {{- $replicas = max $replicas (int64 $v.highAvailability.minReplicas) -}}
 {{- end -}}
-{{- $replicas = include "common.replicas.count" (dict "context" $ctx "replicaCount" $replicas) | int64 }}
+{{- $replicas = include "common.replicas.count" (dict "context" $ctx "replicaCount" $replicas) | int64 -}}
+{{- $limits := include "ecp-tenant.limits" (dict "context" $ "name" $name) | fromYaml }}
 {{ $name }}:
   sessions: {{ $sessions }}
   sessionsPerReplica: {{ $perReplica }}
   replicas: {{ $replicas }}
-  cpuMillis: {{ include "common.quantity.cpuMillis" $entry.resources.cpu }}
-  memoryBytes: {{ include "common.quantity.memoryBytes" $entry.resources.memory }}
-  gpu: {{ int64 ($entry.resources.gpu | default 0) }}
+  limits:
+    {{- toYaml $limits | nindent 4 }}
+  cpuMillis: {{ include "common.quantity.cpuMillis" $limits.cpu }}
+  memoryBytes: {{ include "common.quantity.memoryBytes" $limits.memory }}
+  gpu: {{ int64 (get $limits "nvidia.com/gpu" | default 0) }}
   version: {{ include "common.image.version" (dict "context" $ "image" $entry.image) | quote }}
 {{- end -}}
 {{- end -}}
 {{- end -}}
 
 {{/*
+The pod template of one service: the workload model (common.podTemplate) fed by the service's
+workload values, which come from three places, the later winning:
+  the top level         the tenant-wide pod options (podLabels, podAnnotations, imagePullSecrets,
+                        podSecurityContext, containerSecurityContext, priorityClassName,
+                        nodeSelector, tolerations, affinity, podAntiAffinityPreset, zoneSpread,
+                        topologySpreadConstraints, tmpDir, serviceAccount)
+  catalog.<service>     image, env, terminationGracePeriodSeconds, and the probes on healthPath
+                        (the startup probe allows startupSeconds; timing from `probes`)
+  services.<service>    env (by name over the catalog's), and the service's own pod options
+                        (a map adds and replaces keys, anything else replaces)
+with requests = limits = ecp-tenant.limits (GPUs included), and on a GPU service a node
+selector on gpu.nodeSelectorKey = tenant.gpuType and gpu.tolerations. The chart's own env
+(TENANT_ID, ECP_SERVICE, MAX_CONCURRENT_SESSIONS) cannot be set by values. Errors name
+services.<service>.<key>; what comes from the catalog or the top level is checked under its
+own name first, so an error names the key the values file wrote.
+Usage: include "ecp-tenant.podTemplate" (dict "context" $ "ctx" $ctx "name" $name "service" $s)
+"service": the service's entry of ecp-tenant.services.
+*/}}
+{{- define "ecp-tenant.podTemplate" -}}
+{{- $root := .context -}}
+{{- $ctx := .ctx -}}
+{{- $v := $root.Values -}}
+{{- $name := .name -}}
+{{- $s := .service -}}
+{{- $entry := get $v.catalog $name -}}
+{{- $own := get ($v.services | default dict) $name | default dict -}}
+{{- $gpu := int64 $s.gpu -}}
+{{- $chartEnv := list
+  (dict "name" "TENANT_ID" "value" (toString $v.tenant.id) "source" "the chart (tenant.id)")
+  (dict "name" "ECP_SERVICE" "value" $name "source" "the chart (the service's name)")
+  (dict "name" "MAX_CONCURRENT_SESSIONS" "value" (toString (int64 $s.sessionsPerReplica)) "source" (printf "the chart (catalog.%s.sessionsPerReplica)" $name)) -}}
+{{- $reserved := list "ecp.ai/tenant" "ecp.ai/service" -}}
+{{- /* What comes from the catalog and the top level, checked under its own name. */ -}}
+{{- $_ := include "common.image" (dict "context" $ctx "image" $entry.image "field" (printf "catalog.%s.image" $name)) -}}
+{{- $_ := include "common.container.env" (dict "chart" $chartEnv "env" $entry.env "prefix" (printf "catalog.%s." $name)) -}}
+{{- include "common.rules.podLabels" (dict "labels" $v.podLabels "field" "podLabels" "reserved" $reserved) -}}
+{{- with ($v.tmpDir | default dict).sizeLimit -}}
+{{- include "common.rules.storageSize" (dict "value" . "field" "tmpDir.sizeLimit") -}}
+{{- end -}}
+{{- /* The tenant-wide pod options, then the service's own over them. */ -}}
+{{- $podOptions := list "nodeSelector" "tolerations" "affinity" "podAntiAffinityPreset" "zoneSpread" "topologySpreadConstraints" "podLabels" "podAnnotations" "priorityClassName" -}}
+{{- $workload := dict -}}
+{{- range $key := concat (list "imagePullSecrets" "podSecurityContext" "containerSecurityContext" "tmpDir" "serviceAccount") $podOptions -}}
+{{- if hasKey $v $key -}}
+{{- $_ := set $workload $key (get $v $key) -}}
+{{- end -}}
+{{- end -}}
+{{- $workload = deepCopy $workload -}}
+{{- range $key := $podOptions -}}
+{{- if hasKey $own $key -}}
+{{- $value := get $own $key -}}
+{{- if and (kindIs "map" $value) (kindIs "map" (get $workload $key)) -}}
+{{- $merged := get $workload $key -}}
+{{- range $inner, $x := $value -}}
+{{- $_ := set $merged $inner $x -}}
+{{- end -}}
+{{- else -}}
+{{- $_ := set $workload $key $value -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if gt $gpu 0 -}}
+{{- $_ := set $workload "nodeSelector" (merge (dict $v.gpu.nodeSelectorKey $v.tenant.gpuType) ($workload.nodeSelector | default dict)) -}}
+{{- $_ := set $workload "tolerations" (concat ($v.gpu.tolerations | default list) ($workload.tolerations | default list)) -}}
+{{- end -}}
+{{- /* The service's container: the catalog's, with the tenant's env and the sized resources. */ -}}
+{{- $env := deepCopy ($entry.env | default dict) -}}
+{{- range $key, $value := ($own.env | default dict) -}}
+{{- $_ := set $env $key $value -}}
+{{- end -}}
+{{- $limits := $s.limits | default dict -}}
+{{- if gt $gpu 0 -}}
+{{- $limits = set (deepCopy $limits) "nvidia.com/gpu" $gpu -}}
+{{- end -}}
+{{- $timing := $v.probes -}}
+{{- $period := int64 $timing.startup.periodSeconds -}}
+{{- $startupFailures := max 1 (div (add (int64 $entry.startupSeconds) (sub $period 1)) $period) -}}
+{{- $_ := set $workload "image" $entry.image -}}
+{{- $_ := set $workload "env" $env -}}
+{{- $_ := set $workload "resources" (dict "requests" $limits "limits" $limits) -}}
+{{- $_ := set $workload "terminationGracePeriodSeconds" $entry.terminationGracePeriodSeconds -}}
+{{- $_ := set $workload "probes" (dict
+  "startup" (merge (dict "path" $entry.healthPath "failureThreshold" $startupFailures) (deepCopy $timing.startup))
+  "readiness" (merge (dict "path" $entry.healthPath) (deepCopy $timing.readiness))
+  "liveness" (merge (dict "path" $entry.healthPath) (deepCopy $timing.liveness))) -}}
+{{- include "common.podTemplate" (dict
+      "context" $ctx
+      "workload" $workload
+      "field" (printf "services.%s" $name)
+      "component" $name
+      "name" (include "common.names.fullname" $root)
+      "version" $s.version
+      "container" (dict "name" $name "ports" (dict "http" $entry.port) "env" $chartEnv)
+      "labels" (include "ecp-tenant.serviceLabels" (dict "context" $root "service" $name) | fromYaml)
+      "reservedLabels" $reserved) -}}
+{{- end -}}
+
+{{/*
 Cross-field rules the schema cannot express, and the quota check. Rendered (as nothing) by
-namespace.yaml, so every render runs it.
+namespace.yaml, so every render runs it. The workload model checks each service's pod values
+(common.podTemplate); common.updateStrategy the update strategy, here too so a tenant without
+services gets the same answer.
 */}}
 {{- define "ecp-tenant.validate" -}}
 {{- $v := .Values -}}
@@ -112,14 +258,10 @@ namespace.yaml, so every render runs it.
 {{- if eq .Release.Namespace $namespace -}}
 {{- include "common.fail" (dict "field" "tenant.id" "message" (printf "the release is installed into %s, the namespace the chart creates for the tenant: install it into another namespace (helm upgrade --install %s charts/ecp-tenant -n ecp-tenants)" $namespace .Release.Name)) -}}
 {{- end -}}
-{{- if and (eq (int64 $v.rollingUpdate.maxSurge) 0) (eq (int64 $v.rollingUpdate.maxUnavailable) 0) -}}
-{{- include "common.fail" (dict "field" "rollingUpdate.maxUnavailable" "message" "must be at least 1 while rollingUpdate.maxSurge is 0: a rolling update could neither add a pod nor take one down") -}}
-{{- end -}}
+{{- /* The strategy every Deployment takes, checked even while no service runs. */ -}}
+{{- $_ := include "common.updateStrategy" (dict "updateStrategy" $v.updateStrategy) -}}
 {{- $preset := include "ecp-tenant.preset" . | fromYaml -}}
 {{- $services := include "ecp-tenant.services" . | fromYaml -}}
-{{- $reserved := list "TENANT_ID" "ECP_SERVICE" "MAX_CONCURRENT_SESSIONS" -}}
-{{- $secretName := "(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|_KEY$|^KEY$)" -}}
-{{- $notSecretName := "(?i)(_PATH|_FILE|_URL|_URI|_ENDPOINT|_ID|_NAME|_TIMEOUT[A-Z0-9_]*)$" -}}
 {{- $maxCpu := include "common.quantity.cpuMillis" $preset.limitRange.max.cpu | int64 -}}
 {{- $maxMemory := include "common.quantity.memoryBytes" $preset.limitRange.max.memory | int64 -}}
 {{- range $pair := list (list "default" $preset.limitRange.default) (list "defaultRequest" $preset.limitRange.defaultRequest) -}}
@@ -130,25 +272,19 @@ namespace.yaml, so every render runs it.
 {{- end -}}
 {{- end -}}
 {{- range $name, $s := $services -}}
-{{- $entry := get $v.catalog $name -}}
+{{- $ownLimits := ((get $v.services $name).resources | default dict).limits | default dict -}}
+{{- $where := dict -}}
+{{- range $resource := list "cpu" "memory" "nvidia.com/gpu" -}}
+{{- $_ := set $where $resource (printf "%s.%s.resources.limits.%s" (ternary "services" "catalog" (hasKey $ownLimits $resource)) $name $resource) -}}
+{{- end -}}
 {{- if and (gt (int64 $s.gpu) 0) (not $v.tenant.gpuType) -}}
-{{- include "common.fail" (dict "field" "tenant.gpuType" "message" (printf "is required: service %s uses %d GPU(s) per replica (catalog.%s.resources.gpu); set the GPU model, e.g. nvidia-l4" $name (int64 $s.gpu) $name)) -}}
+{{- include "common.fail" (dict "field" "tenant.gpuType" "message" (printf "is required: service %s uses %d GPU(s) per replica (%s); set the GPU model, e.g. nvidia-l4" $name (int64 $s.gpu) (get $where "nvidia.com/gpu"))) -}}
 {{- end -}}
 {{- if gt (int64 $s.cpuMillis) $maxCpu -}}
-{{- include "common.fail" (dict "field" (printf "catalog.%s.resources.cpu" $name) "message" (printf "%s per replica exceeds what preset %q allows one container (presets.%s.limitRange.max.cpu: %s)" $entry.resources.cpu $v.tenant.preset $v.tenant.preset $preset.limitRange.max.cpu)) -}}
+{{- include "common.fail" (dict "field" $where.cpu "message" (printf "%v per replica exceeds what preset %q allows one container (presets.%s.limitRange.max.cpu: %s)" $s.limits.cpu $v.tenant.preset $v.tenant.preset $preset.limitRange.max.cpu)) -}}
 {{- end -}}
 {{- if gt (int64 $s.memoryBytes) $maxMemory -}}
-{{- include "common.fail" (dict "field" (printf "catalog.%s.resources.memory" $name) "message" (printf "%s per replica exceeds what preset %q allows one container (presets.%s.limitRange.max.memory: %s)" $entry.resources.memory $v.tenant.preset $v.tenant.preset $preset.limitRange.max.memory)) -}}
-{{- end -}}
-{{- $env := merge (dict) ((get $v.services $name).env | default dict) ($entry.env | default dict) -}}
-{{- range $envName, $value := $env -}}
-{{- $field := ternary (printf "services.%s.env.%s" $name $envName) (printf "catalog.%s.env.%s" $name $envName) (hasKey ((get $v.services $name).env | default dict) $envName) -}}
-{{- if has $envName $reserved -}}
-{{- include "common.fail" (dict "field" $field "message" (printf "is set by the chart (%s): remove it" (join ", " $reserved))) -}}
-{{- end -}}
-{{- if and (regexMatch $secretName $envName) (not (regexMatch $notSecretName $envName)) -}}
-{{- include "common.fail" (dict "field" $field "message" (printf "looks like a secret, and env values end up in the Deployment: read it from a Secret with catalog.%s.secretEnv" $name)) -}}
-{{- end -}}
+{{- include "common.fail" (dict "field" $where.memory "message" (printf "%v per replica exceeds what preset %q allows one container (presets.%s.limitRange.max.memory: %s)" $s.limits.memory $v.tenant.preset $v.tenant.preset $preset.limitRange.max.memory)) -}}
 {{- end -}}
 {{- end -}}
 {{- include "ecp-tenant.validateQuota" (dict "context" . "services" $services "preset" $preset) -}}
@@ -156,14 +292,19 @@ namespace.yaml, so every render runs it.
 
 {{/*
 Fails when the services need more than the preset's quota: cpu and memory limits (which
-the catalog sets equal to the requests) and GPUs of all replicas, plus the pods a rolling
-update adds (rollingUpdate.maxSurge per service, as every service may roll at once) and one
-helm test pod (they run one after the other). The message names each service's numbers.
+equal the requests) and GPUs of all replicas, plus the pods a rolling update adds
+(updateStrategy.rollingUpdate.maxSurge per service, as every service may roll at once; none
+with Recreate) and one helm test pod (they run one after the other). The message names each
+service's numbers.
 */}}
 {{- define "ecp-tenant.validateQuota" -}}
 {{- $v := .context.Values -}}
 {{- $quota := .preset.quota -}}
-{{- $surge := int64 $v.rollingUpdate.maxSurge -}}
+{{- $strategy := $v.updateStrategy | default dict -}}
+{{- $surge := int64 0 -}}
+{{- if ne ($strategy.type | default "RollingUpdate") "Recreate" -}}
+{{- $surge = int64 (($strategy.rollingUpdate | default dict).maxSurge | default 0) -}}
+{{- end -}}
 {{- $cpu := int64 0 -}}{{- $memory := int64 0 -}}{{- $gpu := int64 0 -}}
 {{- $surgeCpu := int64 0 -}}{{- $surgeMemory := int64 0 -}}{{- $surgeGpu := int64 0 -}}
 {{- $cpuParts := list -}}{{- $memoryParts := list -}}{{- $gpuParts := list -}}
@@ -202,6 +343,6 @@ helm test pod (they run one after the other). The message names each service's n
 {{- $problems = append $problems (printf "nvidia.com/gpu %d > quota %d (%s = %d, + %d rolling-update surge)" $needGpu (int64 $quota.gpu) (join ", " $gpuParts) $gpu $surgeGpu) -}}
 {{- end -}}
 {{- if $problems -}}
-{{- include "common.fail" (dict "field" "services" "message" (printf "the services need more than preset %q allows (tenant.preset; presets.%s.quota): %s. Lower the sessions, choose a larger tenant.preset, or set rollingUpdate.maxSurge to 0" $v.tenant.preset $v.tenant.preset (join "; " $problems))) -}}
+{{- include "common.fail" (dict "field" "services" "message" (printf "the services need more than preset %q allows (tenant.preset; presets.%s.quota): %s. Lower the sessions, choose a larger tenant.preset, or set updateStrategy.rollingUpdate.maxSurge to 0 (with maxUnavailable 1)" $v.tenant.preset $v.tenant.preset (join "; " $problems))) -}}
 {{- end -}}
 {{- end -}}

@@ -1,5 +1,8 @@
 {{/*
-Chart-local helpers of the eventstorming chart.
+Chart-local helpers of the eventstorming chart. The pod template, names, labels, security
+contexts, resources, probes and scheduling come from the common library chart's workload
+model; these say what is the worker's own: its names, the singleton rules, the settings,
+API keys and Firebase key it reads, and its writable directories.
 */}}
 
 {{/* Name of the workload and its objects: "<full name>-generator" ("eventstorming-generator"). */}}
@@ -20,6 +23,15 @@ Chart-local helpers of the eventstorming chart.
 {{/* The version label of the workload: its image tag. */}}
 {{- define "eventstorming.version" -}}
 {{- include "common.image.version" (dict "context" . "image" .Values.image) -}}
+{{- end -}}
+
+{{/* The port the worker listens on: containerPorts.http (the Service's and the NetworkPolicy's). */}}
+{{- define "eventstorming.port" -}}
+{{- $port := (.Values.containerPorts | default dict).http -}}
+{{- if not $port -}}
+{{- include "common.fail" (dict "field" "containerPorts.http" "message" "is required: the port the worker's HTTP server (/ok) listens on (2024), which the Service, the probes and the NetworkPolicy use") -}}
+{{- end -}}
+{{- int $port -}}
 {{- end -}}
 
 {{/*
@@ -51,16 +63,73 @@ global.replicaCount and global.minReplicas never raise it, and more than one is 
 {{- end -}}
 
 {{/*
-valueFrom.secretKeyRef env items of the API keys, all from apiKeys.secretName.
+The chart's own env items of the worker container, each with its source (so setting one
+again in env or extraEnv is refused naming both places): FIREBASE_SERVICE_ACCOUNT_PATH and
+the home directories, then one secretKeyRef per apiKeys.env entry, from apiKeys.secretName.
 */}}
-{{- define "eventstorming.apiKeys.secretEnv" -}}
-{{- $secretEnv := dict -}}
-{{- range $name, $ref := (.Values.apiKeys.env | default dict) -}}
-{{- if $ref -}}
-{{- $_ := set $secretEnv $name (dict "secretName" $.Values.apiKeys.secretName "key" ($ref.key | default $name) "optional" $ref.optional) -}}
+{{- define "eventstorming.env" -}}
+{{- $home := trimSuffix "/" .Values.writableDirs.home.mountPath -}}
+{{- $homeSource := "the chart (writableDirs.home.mountPath)" -}}
+- name: FIREBASE_SERVICE_ACCOUNT_PATH
+  value: {{ include "eventstorming.firebase.keyPath" . | quote }}
+  source: the chart (firebase.mountPath and firebase.key)
+- name: HOME
+  value: {{ .Values.writableDirs.home.mountPath | quote }}
+  source: {{ $homeSource }}
+- name: UV_CACHE_DIR
+  value: {{ printf "%s/.cache/uv" $home | quote }}
+  source: {{ $homeSource }}
+- name: XDG_CACHE_HOME
+  value: {{ printf "%s/.cache" $home | quote }}
+  source: {{ $homeSource }}
+{{- range $name, $ref := (.Values.apiKeys.env | default dict) }}
+{{- if $ref }}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $.Values.apiKeys.secretName }}
+      key: {{ $ref.key | default $name }}
+      {{- if $ref.optional }}
+      optional: true
+      {{- end }}
+  source: {{ printf "apiKeys.env.%s" $name }}
+{{- end }}
+{{- end }}
 {{- end -}}
+
+{{/*
+The chart's own volumes: the Firebase key (only that key of its Secret) and the writable home
+and cache directories (the workload model adds /tmp and extraVolumes after them).
+*/}}
+{{- define "eventstorming.volumes" -}}
+{{- $dirs := .Values.writableDirs -}}
+{{- range $dir := list "home" "cache" -}}
+{{- include "common.rules.storageSize" (dict "value" (get $dirs $dir).sizeLimit "field" (printf "writableDirs.%s.sizeLimit" $dir)) -}}
 {{- end -}}
-{{- toYaml $secretEnv -}}
+- name: firebase-key
+  secret:
+    secretName: {{ .Values.firebase.secretName }}
+    defaultMode: {{ .Values.firebase.defaultMode }}
+    items:
+      - key: {{ .Values.firebase.key }}
+        path: {{ .Values.firebase.key }}
+- name: home
+  emptyDir:
+    sizeLimit: {{ $dirs.home.sizeLimit }}
+- name: cache
+  emptyDir:
+    sizeLimit: {{ $dirs.cache.sizeLimit }}
+{{- end -}}
+
+{{/* Where the worker container mounts the chart's own volumes (before /tmp and extraVolumeMounts). */}}
+{{- define "eventstorming.volumeMounts" -}}
+- name: firebase-key
+  mountPath: {{ include "eventstorming.firebase.mountPath" . }}
+  readOnly: true
+- name: home
+  mountPath: {{ .Values.writableDirs.home.mountPath }}
+- name: cache
+  mountPath: {{ .Values.writableDirs.cache.mountPath }}
 {{- end -}}
 
 {{/*
@@ -68,6 +137,8 @@ Cross-field rules that the schema cannot express. Rendered (as nothing) by deplo
 */}}
 {{- define "eventstorming.validate" -}}
 {{- $v := .Values -}}
+{{- include "eventstorming.validate.singleton" . -}}
+{{- $_ := include "eventstorming.port" . -}}
 {{- if not $v.settings.firebaseDatabaseUrl -}}
 {{- include "common.fail" (dict "field" "settings.firebaseDatabaseUrl" "message" "is required: the Realtime Database holding the job queue (https://<db>.firebaseio.com or https://<db>.<region>.firebasedatabase.app)") -}}
 {{- end -}}
@@ -92,12 +163,17 @@ Cross-field rules that the schema cannot express. Rendered (as nothing) by deplo
 {{- if hasKey $apiEnv $name -}}
 {{- include "common.fail" (dict "field" (printf "settings.extra.%s" $name) "message" "is also an API key in apiKeys.env: set it in one place") -}}
 {{- end -}}
+{{- if hasKey ($v.env | default dict) $name -}}
+{{- include "common.fail" (dict "field" (printf "settings.extra.%s" $name) "message" (printf "is also set by env.%s, which would hide the setting: set it in one place" $name)) -}}
+{{- end -}}
+{{- range $index, $item := ($v.extraEnv | default list) -}}
+{{- if eq (toString $item.name) $name -}}
+{{- include "common.fail" (dict "field" (printf "settings.extra.%s" $name) "message" (printf "is also set by extraEnv[%d], which would hide the setting: set it in one place" $index)) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- if and $v.ingress.enabled (ne $v.service.type "ClusterIP") -}}
 {{- include "common.fail" (dict "field" "ingress.enabled" "message" (printf "needs service.type ClusterIP, not %q: a %s Service would expose the worker a second time, around the Ingress" $v.service.type $v.service.type)) -}}
-{{- end -}}
-{{- if and $v.ingress.enabled (not $v.ingress.hosts) -}}
-{{- include "common.fail" (dict "field" "ingress.hosts" "message" "needs at least one host while ingress.enabled is true") -}}
 {{- end -}}
 {{- if and $v.service.loadBalancerSourceRanges (ne $v.service.type "LoadBalancer") -}}
 {{- include "common.fail" (dict "field" "service.loadBalancerSourceRanges" "message" (printf "only applies to service.type LoadBalancer, not %q" $v.service.type)) -}}
@@ -126,5 +202,27 @@ Cross-field rules that the schema cannot express. Rendered (as nothing) by deplo
 {{- if eq (trimSuffix "/" $dir) $mount -}}
 {{- include "common.fail" (dict "field" "firebase.mountPath" "message" (printf "%q is also a writable directory (writableDirs): the key needs its own read-only directory" $mount)) -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+What keeps the worker a single consumer of the job queue, refused with the reason: no
+rolling update (the new pod would start while the old one still works), no HPA and no
+PodDisruptionBudget (a budget over one pod would block every node drain).
+*/}}
+{{- define "eventstorming.validate.singleton" -}}
+{{- $v := .Values -}}
+{{- $type := ($v.updateStrategy | default dict).type | default "RollingUpdate" -}}
+{{- if ne $type "Recreate" -}}
+{{- include "common.fail" (dict "field" "updateStrategy.type" "message" (printf "%q is not allowed: must be Recreate. A rolling update starts the new pod while the old one still consumes the job queue, and two pods could take the same job" $type)) -}}
+{{- end -}}
+{{- with ($v.updateStrategy | default dict).rollingUpdate -}}
+{{- include "common.fail" (dict "field" "updateStrategy.rollingUpdate" "message" "applies to RollingUpdate only, and the worker is updated with Recreate (two pods could take the same job): remove it") -}}
+{{- end -}}
+{{- with $v.autoscaling -}}
+{{- include "common.fail" (dict "field" "autoscaling" "message" "is not allowed: the worker consumes a job queue and runs as one pod (two pods could take the same job), so it has no HorizontalPodAutoscaler; remove autoscaling from the values file") -}}
+{{- end -}}
+{{- with $v.podDisruptionBudget -}}
+{{- include "common.fail" (dict "field" "podDisruptionBudget" "message" "is not allowed: the worker runs as one pod, and a budget over a single pod would block every node drain; remove podDisruptionBudget from the values file") -}}
 {{- end -}}
 {{- end -}}

@@ -1,11 +1,21 @@
 {{/*
-Chart-local helpers of r-analytics. Names, labels and the building blocks come from the
-common library chart; these only gather this chart's arguments in one place.
+Chart-local helpers of r-analytics. The pod template, names, labels, security contexts,
+resources, probes and scheduling come from the common library chart's workload model; these
+only say what is r-analytics' own: the internal token and where it comes from.
 */}}
 
 {{/* The version label of every object: the image tag that runs (default appVersion). */}}
 {{- define "r-analytics.version" -}}
 {{- include "common.image.version" (dict "context" . "image" .Values.image) -}}
+{{- end -}}
+
+{{/* The port the Plumber API listens on: containerPorts.http (the Service's target). */}}
+{{- define "r-analytics.port" -}}
+{{- $port := (.Values.containerPorts | default dict).http -}}
+{{- if not $port -}}
+{{- include "common.fail" (dict "field" "containerPorts.http" "message" "is required: the port the Plumber API listens on (8010), which the Service, the probes and the NetworkPolicy use") -}}
+{{- end -}}
+{{- int $port -}}
 {{- end -}}
 
 {{/* Name of the ExternalSecret and of the Secret it creates. */}}
@@ -23,8 +33,23 @@ common library chart; these only gather this chart's arguments in one place.
 {{- end -}}
 
 {{/*
-Cross-field rules JSON schema cannot express. Included by deployment.yaml, so every
-render checks them.
+The chart's own env item of the container: R_ANALYTICS_INTERNAL_TOKEN from the token Secret.
+Its source names the values that decide it, so setting the variable again in env or
+extraEnv is refused naming both places (common.container.env).
+*/}}
+{{- define "r-analytics.tokenEnv" -}}
+{{- $secret := include "r-analytics.tokenSecretName" . -}}
+name: R_ANALYTICS_INTERNAL_TOKEN
+valueFrom:
+  secretKeyRef:
+    name: {{ $secret }}
+    key: {{ .Values.tokenKey }}
+source: {{ printf "the chart (the internal token, from Secret %s key %s: externalSecret or existingSecret, and tokenKey)" $secret .Values.tokenKey | quote }}
+{{- end -}}
+
+{{/*
+Cross-field rules of r-analytics' own values (the workload model checks the rest while it
+renders the pod). Included by deployment.yaml, so every render checks them.
 */}}
 {{- define "r-analytics.validate" -}}
 {{- $external := .Values.externalSecret.enabled -}}
@@ -35,22 +60,5 @@ render checks them.
 {{- if and (not $external) (not $existing) -}}
 {{- include "common.fail" (dict "field" "externalSecret.enabled, existingSecret" "message" "neither is set: the token needs exactly one source; set externalSecret.enabled=true (External Secrets Operator) or existingSecret=<name of a Secret holding the token>") -}}
 {{- end -}}
-{{- if hasKey (.Values.env | default dict) "R_ANALYTICS_INTERNAL_TOKEN" -}}
-{{- include "common.fail" (dict "field" "env.R_ANALYTICS_INTERNAL_TOKEN" "message" "the token is never a value: it is read from the Secret (externalSecret or existingSecret, key tokenKey)") -}}
-{{- end -}}
-{{- range .Values.extraEnv -}}
-{{- if eq (toString .name) "R_ANALYTICS_INTERNAL_TOKEN" -}}
-{{- include "common.fail" (dict "field" "extraEnv" "message" "R_ANALYTICS_INTERNAL_TOKEN is set by the chart from the Secret (externalSecret or existingSecret, key tokenKey)") -}}
-{{- end -}}
-{{- end -}}
-{{- range $key := list "app.kubernetes.io/name" "app.kubernetes.io/instance" -}}
-{{- if hasKey ($.Values.podLabels | default dict) $key -}}
-{{- include "common.fail" (dict "field" (printf "podLabels.%s" $key) "message" "is a selector label set by the chart; use nameOverride/fullnameOverride or another label") -}}
-{{- end -}}
-{{- end -}}
-{{- $min := int .Values.autoscaling.minReplicas -}}
-{{- $max := int .Values.autoscaling.maxReplicas -}}
-{{- if gt $min $max -}}
-{{- include "common.fail" (dict "field" "autoscaling.minReplicas, autoscaling.maxReplicas" "message" (printf "minReplicas (%d) is above maxReplicas (%d): minReplicas must be at most maxReplicas" $min $max)) -}}
-{{- end -}}
+{{- $_ := include "r-analytics.port" . -}}
 {{- end -}}

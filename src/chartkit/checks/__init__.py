@@ -1,10 +1,14 @@
 """What makes a release acceptable, checked without a cluster.
 
 - `values_files`: each values file on its own against its chart's values.schema.json;
+- `values_schema`: that values.schema.json, assembled from the chart's source and the
+  shared parts in charts/common/schemas/ (`chartkit schema`);
 - `schema` (with `crd_schema`): every rendered object strictly against the Kubernetes
   schemas and, for custom resources, the upstream CRDs;
 - `policy`: the platform's policy rules, in groups, with per-object exemptions;
 - `podsecurity`: the Pod Security Standard level a release's pods need;
+- `gitops_safety`: template functions that make a chart unsafe to deploy from Git (lookup,
+  random and time values, install/upgrade branches);
 - `release`: one release checked end to end (values files, render, schemas, policy).
 
 May import: chartkit.tools, chartkit.releases.

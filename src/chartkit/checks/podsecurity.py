@@ -44,6 +44,12 @@ def required_level(objects: Iterable[Object]) -> tuple[Level, list[str]]:
     return LEVELS[-1], why
 
 
+def most_permissive(levels: Iterable[Level]) -> Level:
+    """The most permissive of several levels: what a namespace shared by pods needing them
+    must enforce (restricted when there are none)."""
+    return max(levels, key=LEVELS.index, default="restricted")
+
+
 def stricter(level: Level, than: Level) -> bool:
     """Whether `level` admits less than `than` (restricted is stricter than baseline)."""
     return LEVELS.index(level) < LEVELS.index(than)

@@ -11,9 +11,11 @@ from chartkit.cli import (
     capacity_command,
     changed_command,
     docs_command,
+    gitops_command,
     lint_command,
     plan_command,
     render_command,
+    schema_command,
     verify_command,
 )
 from chartkit.releases.inventory import InventoryError, find_root
@@ -25,6 +27,11 @@ DESCRIPTION = "The chartkit command line."
 COMMANDS = (
     ("render", "render, validate and police releases", render_command),
     ("lint", "helm lint --strict every release's chart and values", lint_command),
+    (
+        "schema",
+        "assemble each chart's values.schema.json from its source and the common parts",
+        schema_command,
+    ),
     ("docs", "regenerate chart READMEs from ## @param comments", docs_command),
     (
         "capacity",
@@ -41,6 +48,11 @@ COMMANDS = (
         "changed",
         "charts and releases a change touches; chart version bump check",
         changed_command,
+    ),
+    (
+        "gitops",
+        "Argo CD (AppProject, ApplicationSets) or Flux (source, HelmReleases) objects",
+        gitops_command,
     ),
 )
 

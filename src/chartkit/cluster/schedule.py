@@ -2,8 +2,9 @@
 and the progress lines printed while they run (Progress).
 
 Releases that share a namespace form one group and run one after the other, in inventory
-order except that a release that creates a Secret (a Secret or an ExternalSecret's target)
-another release of the namespace reads comes first. Groups run in parallel.
+order except that a release comes after the releases of its group it needs (helmfile.yaml's
+`needs:`, e.g. seedtest-api after r-analytics, whose token Secret it reads). Groups run in
+parallel.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from graphlib import CycleError, TopologicalSorter
 from typing import Any, TypeVar
 
 from chartkit.cluster.smoke_results import first_line
-from chartkit.releases.manifest import Object, containers, is_workload, pod_spec
+from chartkit.releases.needs import in_order
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -37,78 +37,10 @@ def group_by_namespace(namespaces: Mapping[str, str]) -> list[Group]:
     return [Group(namespace, tuple(releases)) for namespace, releases in groups.items()]
 
 
-# -- Secrets made and read ----------------------------------------------------------------
-
-
-def _namespace(obj: Object, default: str) -> str:
-    return str((obj.get("metadata") or {}).get("namespace") or default)
-
-
-def secrets_made(objects: Iterable[Object], namespace: str) -> set[tuple[str, str]]:
-    """(namespace, name) of Secrets the objects create, directly or via ExternalSecrets."""
-    made: set[tuple[str, str]] = set()
-    for obj in objects:
-        name = (obj.get("metadata") or {}).get("name")
-        if obj.get("kind") == "Secret" and name:
-            made.add((_namespace(obj, namespace), str(name)))
-        elif obj.get("kind") == "ExternalSecret":
-            target = ((obj.get("spec") or {}).get("target") or {}).get("name") or name
-            if target:
-                made.add((_namespace(obj, namespace), str(target)))
-    return made
-
-
-def secrets_read(objects: Iterable[Object], namespace: str) -> set[tuple[str, str]]:
-    """(namespace, name) of Secrets the objects' pods read (env, envFrom, volumes)."""
-    read: set[tuple[str, str]] = set()
-    for obj in objects:
-        if not is_workload(obj):
-            continue
-        where = _namespace(obj, namespace)
-        spec = pod_spec(obj)
-        for volume in spec.get("volumes") or []:
-            if "secret" in volume:
-                read.add((where, str(volume["secret"].get("secretName"))))
-            for source in (volume.get("projected") or {}).get("sources") or []:
-                if "secret" in source:
-                    read.add((where, str(source["secret"].get("name"))))
-        for container in containers(obj, include_init=True):
-            for item in container.get("env") or []:
-                ref = (item.get("valueFrom") or {}).get("secretKeyRef")
-                if ref and not ref.get("optional"):
-                    read.add((where, str(ref.get("name"))))
-            for item in container.get("envFrom") or []:
-                ref = item.get("secretRef")
-                if ref and not ref.get("optional"):
-                    read.add((where, str(ref.get("name"))))
-    return read
-
-
-def order_by_secrets(
-    releases: Sequence[str], manifests: Mapping[str, Sequence[Object]], namespace: str
-) -> list[str]:
-    """Releases reordered so each comes after the releases making Secrets it reads, the
-    earliest in the given order first among those ready; in a cycle the given order is
-    kept."""
-    made = {r: secrets_made(manifests.get(r, ()), namespace) for r in releases}
-    sorter: TopologicalSorter[str] = TopologicalSorter()
-    for release in releases:
-        read = secrets_read(manifests.get(release, ()), namespace)
-        sorter.add(
-            release, *(other for other in releases if other != release and read & made[other])
-        )
-    try:
-        sorter.prepare()
-    except CycleError:
-        return list(releases)
-    position = {release: index for index, release in enumerate(releases)}
-    ordered: list[str] = []
-    ready: list[str] = []
-    while sorter.is_active():
-        ready = sorted([*ready, *sorter.get_ready()], key=position.__getitem__)
-        ordered.append(ready.pop(0))
-        sorter.done(ordered[-1])
-    return ordered
+def order_by_needs(releases: Sequence[str], needs: Mapping[str, Iterable[str]]) -> list[str]:
+    """The releases of one group, each after those of the group it needs (helmfile.yaml's
+    `needs:`), otherwise in the given order; needs outside the group do not order it."""
+    return in_order(releases, needs)
 
 
 # -- running ------------------------------------------------------------------------------

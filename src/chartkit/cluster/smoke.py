@@ -12,11 +12,11 @@ after uninstall (chartkit.cluster.shared_volume). When a step fails, the namespa
 the release's pod logs and `kubectl describe` output are saved and attached to the result
 (chartkit.cluster.smoke_diagnostics).
 
-Releases that share a namespace run in order (schedule.order_by_secrets); namespaces run
-in parallel. A line per release step gives its outcome and duration; the long helm and
-kubectl commands' output and the Rollouts' states come as they happen, each line prefixed
-with the release (schedule.Progress). `session` prepares the cluster (kind created when
-chosen, prerequisites installed where absent) and `SmokeRun` runs the releases on it.
+Releases that share a namespace run in the order of their needs (schedule.order_by_needs);
+namespaces run in parallel. A line per release step gives its outcome and duration; the long
+helm and kubectl commands' output and the Rollouts' states come as they happen, each line
+prefixed with the release (schedule.Progress). `session` prepares the cluster (kind created
+when chosen, prerequisites installed where absent) and `SmokeRun` runs the releases on it.
 """
 
 from __future__ import annotations
@@ -91,9 +91,7 @@ class SmokeRun:
         self, group: schedule.Group, releases: Mapping[str, Release]
     ) -> dict[str, SmokeResult]:
         runs, results = self.start(group, releases)
-        order = schedule.order_by_secrets(
-            list(runs), {n: r.manifest for n, r in runs.items()}, group.namespace
-        )
+        order = schedule.order_by_needs(list(runs), {n: releases[n].needs for n in runs})
         level, why = podsecurity.required_level([o for run in runs.values() for o in run.manifest])
         for name in order:
             run = runs[name]

@@ -30,6 +30,7 @@ import yaml
 
 from chartkit.delivery.git import changed_files, show
 from chartkit.delivery.import_graph import import_graph, imported_modules, package_modules
+from chartkit.releases.helmfile import release_entries
 
 DOCS_PATTERNS = ("*.md",)
 # Files besides chartkit's own modules whose change means every release is smoke-tested
@@ -125,14 +126,7 @@ def changed_charts(files: Iterable[str]) -> set[str]:
 
 
 def _release_entries(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    document = yaml.safe_load(text) or {}
-    return {
-        str(entry.get("name")): entry
-        for entry in document.get("releases") or []
-        if isinstance(entry, dict)
-    }
+    return release_entries(text or None)
 
 
 def _chart_name(entry: dict[str, Any]) -> str:

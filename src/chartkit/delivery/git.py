@@ -1,5 +1,6 @@
 """The git questions change detection asks: the merge base, a revision's commit, the files a
-change touches (untracked ones included) and a file as it was at a revision."""
+change touches (untracked ones included), a file as it was at a revision, and where the
+repository is pushed (for the GitOps sources)."""
 
 from __future__ import annotations
 
@@ -38,5 +39,13 @@ def show(repo: Path, revision: str, path: str) -> str | None:
     """A file's text at a revision; None when it did not exist there."""
     try:
         return git(repo, "show", f"{revision}:{path}")
+    except ChangesError:
+        return None
+
+
+def remote_url(repo: Path, remote: str = "origin") -> str | None:
+    """The URL of a remote; None when the repository has no such remote."""
+    try:
+        return git(repo, "remote", "get-url", remote).strip() or None
     except ChangesError:
         return None

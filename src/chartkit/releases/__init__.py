@@ -1,8 +1,11 @@
 """The releases of this repository and what they render to.
 
-- `inventory`: helmfile.yaml's releases and the environment overlays in values/env;
+- `inventory`: helmfile.yaml's releases, their needs, the environments and their overlays;
+- `helmfile`: helmfile.yaml's parts and environments, read by helmfile v1's rules;
+- `needs`: `needs:` checked (no unknown release, no cycle) and the install order;
 - `render`: the cached renderer (`helm template` with a pinned helm, as the platform would);
 - `manifest`: the rendered objects of one release, and accessors for pod specs;
+- `values`: values as helm reads them, printed by helm (a chart printing `.Values`);
 - `crds`: the upstream CRDs in ci/crds (the renderer passes their API versions to helm).
 
 May import: chartkit.tools.
