@@ -51,7 +51,8 @@ _SCHEMA_MAPS = frozenset(
 class PythonPattern:
     """The `pattern` keyword, as jsonschema checks it (re.search on strings)."""
 
-    def __init__(self, parent_schema: Any, value: str, schema_path: Any) -> None:
+    def __init__(self, _parent_schema: Any, value: str, _schema_path: Any) -> None:
+        # jsonschema-rs passes (parent schema, the keyword's value, its path) by position
         self.pattern = value  # compiled when a string comes by, as jsonschema does
 
     def validate(self, instance: Any) -> None:

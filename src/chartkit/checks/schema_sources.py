@@ -14,11 +14,14 @@ import importlib.util
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chartkit.checks import crd_schema
 from chartkit.releases.crds import crd_catalog, crd_catalog_key
 from chartkit.tools.disk_cache import DiskCache, digest
+
+if TYPE_CHECKING:  # a dependency for its schema files only, found without importing it
+    import kubernetes_validate  # noqa: F401
 
 Schema = dict[str, Any]
 _CORE_SCHEMA_PACKAGE = "kubernetes_validate"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from chartkit.releases.crds import crd_catalog, crd_catalog_key
-from chartkit.releases.inventory import Inventory, Overlay, Release
+from chartkit.releases.inventory import Overlay, Release
 from chartkit.releases.manifest import Manifest
 from chartkit.tools.disk_cache import DiskCache
 from chartkit.tools.go_runtime import short_run_env
@@ -206,20 +206,3 @@ class Renderer:
         except HelmError as error:
             return error
         return Manifest(objects=tuple(objects))
-
-
-def render_inventory(
-    renderer: Renderer,
-    inventory: Inventory,
-    overlay: Overlay | None,
-    helm_version: str | None = None,
-) -> dict[str, Manifest | HelmError]:
-    """Render every release; a release helm refuses maps to its HelmError."""
-    renderer.prefetch((release, overlay, helm_version) for release in inventory.releases)
-    results: dict[str, Manifest | HelmError] = {}
-    for release in inventory.releases:
-        try:
-            results[release.name] = renderer.render_release(release, overlay, helm_version)
-        except HelmError as error:
-            results[release.name] = error
-    return results

@@ -2,8 +2,9 @@
 formats and caches every layer above shares.
 
 - `toolbox`: where the pinned helm and kubectl builds live (ci/tools.json, .tools/);
-- `helm`, `kubectl`, `promtool`: one process wrapper each, with timeouts and errors that
+- `helm`, `kubectl`: one process wrapper each, with timeouts and errors that
   carry the program's own message;
+- `durations`: helm's and Prometheus' durations, one parser;
 - `readme_generator`: bitnami's readme-generator-for-helm (node_modules/), which writes the
   Parameters table of the chart READMEs;
 - `yaml_io`: YAML read and written in bulk through libyaml;

@@ -1,5 +1,5 @@
-"""The environment of the Go programs chartkit runs for a moment (helm template and lint,
-promtool): Go's garbage collector stays off until a run's heap nears GOMEMLIMIT.
+"""The environment of the Go programs run for a moment (helm template and lint; promtool in
+the tests): Go's garbage collector stays off until a run's heap nears GOMEMLIMIT.
 
 These runs last tens or hundreds of milliseconds; collecting garbage only slows them down
 (by a fifth, measured on helm 4.1.4 and promtool 2.42) for a few tens of megabytes more
