@@ -28,12 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--overlay",
         action="append",
         default=[],
-        help="environment overlay from values/env (dev, prod); repeat for several",
+        help="an environment's overlay from values/env (dev, prod); repeat for several",
     )
     parser.add_argument(
         "--all-overlays",
         action="store_true",
-        help="bare and with every overlay in values/env (what `make render` checks)",
+        help="bare and with every environment's overlay (what `make render` checks)",
     )
     parser.add_argument("--helm", help="helm version to render with (default: the pinned one)")
     parser.add_argument("--out", default="build/manifests", help="output directory")
