@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
@@ -74,6 +75,11 @@ class Helm:
         self, args: Sequence[str], timeout: float | None = None, stdout_in_error: bool = False
     ) -> str:
         """Run helm and return its stdout; raise HelmError on failure."""
+        return self._run(args, timeout, stdout_in_error).stdout
+
+    def _run(
+        self, args: Sequence[str], timeout: float | None = None, stdout_in_error: bool = False
+    ) -> subprocess.CompletedProcess[str]:
         command = [str(self.binary), *args]
         try:
             result = subprocess.run(
@@ -90,7 +96,7 @@ class Helm:
             if stdout_in_error:
                 detail = f"{result.stdout.rstrip()}\n{result.stderr}"
             raise HelmError(command, result.returncode, detail)
-        return result.stdout
+        return result
 
     def run_streamed(self, args: Sequence[str], timeout: float | None = None) -> str:
         """Run a long helm command, echoing its output live; return stdout."""
@@ -165,7 +171,12 @@ class Helm:
         for values_file in values_files:
             args += ["--values", str(values_file)]
         # helm prints lint findings on stdout and only a summary on stderr
-        return self.run(args, stdout_in_error=True)
+        result = self._run(args, stdout_in_error=True)
+        refusal = chart_fail_in_lint(result.stderr)
+        if strict and refusal:
+            # lint mode only logs a chart's `fail`; helm install would refuse the values
+            raise HelmError([str(self.binary), *args], 1, f"{result.stdout.rstrip()}\n{refusal}")
+        return result.stdout
 
     def dependency_build(self, chart: Path | str) -> str:
         return self.run(["dependency", "build", str(chart)])
@@ -290,6 +301,25 @@ class Helm:
         if revision is not None:
             args += ["--revision", str(revision)]
         return parse_objects(self.run(args))
+
+
+# How helm's lint mode logs a template's `fail` instead of failing: helm 4 as a logfmt
+# record, helm 3 as a log line followed by the message.
+_LINT_FAIL_HELM4 = re.compile(r'msg="funcMap fail" message="(?P<message>(?:[^"\\]|\\.)*)"')
+_LINT_FAIL_HELM3 = "[INFO] Fail: "
+
+
+def chart_fail_in_lint(stderr: str) -> str:
+    """The message of a chart's `fail` that helm lint logged on stderr ("" when none)."""
+    helm4 = _LINT_FAIL_HELM4.search(stderr)
+    if helm4:
+        try:
+            return str(json.loads(f'"{helm4["message"]}"'))
+        except ValueError:  # an escape JSON does not know: the text as logged
+            return helm4["message"].replace("\\n", "\n")
+    if _LINT_FAIL_HELM3 in stderr:
+        return strip_notices(stderr.split(_LINT_FAIL_HELM3, 1)[1])
+    return ""
 
 
 def parse_objects(text: str) -> list[dict[str, Any]]:
