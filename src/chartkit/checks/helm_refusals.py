@@ -28,6 +28,8 @@ _RENAMED_ITEM = re.compile(r"^\s+- (?P<key>\S+) is now ")
 _UNKNOWN_KEYS = re.compile(r"^additional properties (?P<keys>.+) not allowed$")
 _UNKNOWN_KEY = re.compile(r"^Additional property (?P<key>\S+) is not allowed$")
 _PATTERN = re.compile(r"^(?:(?P<value>'.*') )?[Dd]oes not match pattern '(?P<regex>.*)'$")
+_LINT_FINDING = re.compile(r"^\[(ERROR|WARNING)\] (?P<text>.*)$")
+_LINT_SUMMARY = re.compile(r"^(Error: )?\d+ chart\(s\) linted")
 _NOISE = ("Use --debug flag", "level=INFO", "level=WARN")
 
 
@@ -56,6 +58,35 @@ def read_refusal(
         return problems
     flat = " ".join(" ".join(lines).split())
     return [HelmProblem("", flat, HELM)] if flat else []
+
+
+def read_lint(output: str, pattern_messages: Mapping[str, str] | None = None) -> list[HelmProblem]:
+    """The problems of `helm lint` output: each [ERROR] or [WARNING] finding (helm prints
+    the schema's findings twice, for values.yaml and templates/: they are given once), and
+    a chart's `fail`, which helm's lint mode only logs (chartkit.tools.helm.Helm.lint)."""
+    findings: list[list[str]] = []
+    rest: list[str] = []
+    current = rest
+    for line in output.splitlines():
+        finding = _LINT_FINDING.match(line)
+        if finding:
+            findings.append([finding["text"]])
+            current = findings[-1]
+        elif line.startswith(("[INFO]", "==> Linting")) or _LINT_SUMMARY.match(line):
+            current = rest
+        else:
+            current.append(line)
+    problems: list[HelmProblem] = []
+    for lines in findings:
+        first = lines[0].partition(": ")[2]
+        body = [first, *lines[1:]] if first.startswith("- ") else lines
+        if any(line.startswith("- ") for line in body):
+            problems += _schema_problems(body, pattern_messages or {})
+        else:
+            problems += read_refusal("\n".join(lines), pattern_messages)
+    if "values error: " in "\n".join(rest):
+        problems += _template_problems(rest)
+    return list(dict.fromkeys(problems))
 
 
 def pattern_messages(schema: Any) -> dict[str, str]:

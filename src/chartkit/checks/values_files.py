@@ -24,7 +24,13 @@ from typing import Any
 
 import jsonschema
 
-from chartkit.checks.helm_refusals import HELM, SCHEMA, pattern_messages, read_refusal
+from chartkit.checks.helm_refusals import (
+    HELM,
+    SCHEMA,
+    pattern_messages,
+    read_lint,
+    read_refusal,
+)
 from chartkit.checks.redaction import Redactor
 from chartkit.checks.schema_errors import describe
 from chartkit.releases.yaml_file import YamlDocument, YamlFileError, read_yaml
@@ -127,11 +133,14 @@ class ValuesChecker:
         values_files: Sequence[Path],
         stderr: str,
         reported: Sequence[ValuesProblem] = (),
+        lint: bool = False,
     ) -> list[str]:
-        """Helm's refusal of these values files, one masked line per problem naming the
-        files and the field. What the per-file check reported already (`reported`) is left
-        out: helm's schema check finds the same against the same schema."""
-        problems = read_refusal(stderr, self._pattern_messages(chart))
+        """Helm's refusal of these values files (`helm template` stderr, or `helm lint`
+        output with lint=True), one masked line per problem naming the files and the field.
+        What the per-file check reported already (`reported`) is left out: helm's schema
+        check finds the same against the same schema."""
+        patterns = self._pattern_messages(chart)
+        problems = read_lint(stderr, patterns) if lint else read_refusal(stderr, patterns)
         fields = [p.field for p in reported]
         whole_file = any(not p.field for p in reported)
         fresh = [
