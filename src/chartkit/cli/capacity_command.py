@@ -55,7 +55,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
             raise CapacityError("give release names or --all, not both")
         inventory = load(root)
         releases = inventory.select(args.releases)
-        nodes = parse_nodes(args.nodes, profiles) if args.nodes else None
+        nodes = parse_nodes(args.nodes, profiles) if args.nodes is not None else None
         overlay = inventory.overlay(args.overlay) if args.overlay else None
     except CapacityError as error:
         print(f"chartkit capacity: {error}", file=sys.stderr)
