@@ -42,9 +42,12 @@ class ValuesProblem:
     field: str
     message: str
     line: int | None = None
+    column: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
+        where = self.file
+        if self.line:
+            where += f":{self.line}" + (f":{self.column}" if self.column else "")
         return (
             f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         )
@@ -100,7 +103,7 @@ class ValuesChecker:
         label = self.label(values_file)
         document = self.read(values_file)
         if isinstance(document, YamlFileError):
-            return [ValuesProblem(label, "", document.problem, document.line)]
+            return [ValuesProblem(label, "", document.problem, document.line, document.column)]
         values = {} if document.data is None else document.data
         if not isinstance(values, dict):
             kind = "a list" if isinstance(values, list) else f"a single {type(values).__name__}"
