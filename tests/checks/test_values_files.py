@@ -68,13 +68,24 @@ def only(problems: list[str]) -> str:
             {"concurrentSessions": 100},
             "concurrentSessions: unknown key 'concurrentSessions'",
         ),
+        # nothing close: no guess (serviceAccount has as many letters alike, but is another word)
+        ("ecp-tenant", {"replicaCount": 3}, "replicaCount: unknown key 'replicaCount'"),
         (
             "codebeaker",
             {"worker": {"replicas": 2}},
             "worker.replicas: unknown key 'replicas': did you mean worker.replicaCount?",
         ),
     ],
-    ids=["case", "replicas", "nested", "elsewhere", "ecp-sessions", "no-match", "codebeaker"],
+    ids=[
+        "case",
+        "replicas",
+        "nested",
+        "elsewhere",
+        "ecp-sessions",
+        "no-match",
+        "no-guess",
+        "codebeaker",
+    ],
 )
 def test_an_unknown_key_names_the_nearest_valid_key(
     checker, tmp_path, chart: str, values: dict[str, Any], line: str

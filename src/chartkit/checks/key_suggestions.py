@@ -1,7 +1,8 @@
 """The valid key nearest to an unknown one, from a chart's values schema.
 
 First among the keys allowed where the unknown key was written (case-insensitive, difflib's
-similarity): `servicemonitor` -> `serviceMonitor`, `replicas` -> `replicaCount`. When none
+similarity, or one word ending with the other or both starting alike): `servicemonitor` ->
+`serviceMonitor`, `replicas` -> `replicaCount`, `concurrentSessions` -> `sessions`. When none
 is close, among the keys allowed anywhere in the schema (nearly the same word only), named
 by their full path: a top-level `tag` -> `image.tag`. Renamed (deprecated) keys are never
 suggested: the chart refuses them.
@@ -13,10 +14,17 @@ import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-CUTOFF = 0.6
+# How alike a key must be to one allowed where it was written (difflib's ratio), unless one
+# ends with the other or both start with three quarters of the shorter (`concurrentSessions`
+# -> `sessions`, `replicas` -> `replicaCount`), which scores AFFIX for words of at least
+# MIN_AFFIX letters.
+CUTOFF = 0.75
+AFFIX = 0.8
+MIN_AFFIX = 4
 # A key elsewhere in the schema is suggested only when it is (nearly) the same word.
 ELSEWHERE_CUTOFF = 0.85
 MAX_DEPTH = 8
+GLOBAL = "global"
 ENTRY = "<name>"  # a map's entry in a suggested path ("services.<name>.sessions")
 
 
@@ -26,13 +34,25 @@ def allowed_keys(schema: Mapping[str, Any], root: Mapping[str, Any]) -> list[str
     return [key for key, node in properties.items() if not resolve(node, root).get("deprecated")]
 
 
-def nearest(unknown: str, candidates: Sequence[str], cutoff: float = CUTOFF) -> str | None:
+def nearest(
+    unknown: str, candidates: Sequence[str], cutoff: float = CUTOFF, affixes: bool = True
+) -> str | None:
     """The candidate closest to `unknown`, ignoring case; None when none is close."""
-    lowered = {candidate.lower(): candidate for candidate in candidates}
-    if unknown.lower() in lowered:
-        return lowered[unknown.lower()]
-    match = difflib.get_close_matches(unknown.lower(), list(lowered), n=1, cutoff=cutoff)
-    return lowered[match[0]] if match else None
+    word = unknown.lower()
+    best, best_score = None, cutoff
+    for candidate in candidates:
+        other = candidate.lower()
+        if other == word:
+            return candidate
+        score = difflib.SequenceMatcher(None, word, other).ratio()
+        shorter, longer = sorted((word, other), key=len)
+        shared = _shared_prefix(shorter, longer)
+        affix = longer.endswith(shorter) or shared >= max(MIN_AFFIX, len(shorter) * 3 / 4)
+        if affixes and affix and len(shorter) >= MIN_AFFIX:
+            score = max(score, AFFIX)
+        if score > best_score or (best is None and score == best_score):
+            best, best_score = candidate, score
+    return best
 
 
 def suggest(
@@ -47,13 +67,14 @@ def suggest(
     if sibling is not None:
         return _dotted([*parent, sibling])
     by_leaf: dict[str, list[tuple[str, ...]]] = {}
+    written = [str(p) for p in parent]
     for path in schema_paths(root):
-        if path:
+        # `global` is the environment overlays' (values/env): not where a team's key goes
+        if path and (path[0] != GLOBAL or written[:1] == [GLOBAL]):
             by_leaf.setdefault(path[-1], []).append(path)
-    leaf = nearest(unknown, list(by_leaf), ELSEWHERE_CUTOFF)
+    leaf = nearest(unknown, list(by_leaf), ELSEWHERE_CUTOFF, affixes=False)
     if leaf is None:
         return None
-    written = [str(p) for p in parent]
     # the path sharing the most of where the key was written, then the shortest
     best = max(by_leaf[leaf], key=lambda p: (_shared(p, written), -len(p)))
     return _dotted(best)
@@ -96,6 +117,13 @@ def resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, An
         node = {**target, **extra} if extra else target
         seen += 1
     return node if isinstance(node, Mapping) else {}
+
+
+def _shared_prefix(shorter: str, longer: str) -> int:
+    for index, (mine, theirs) in enumerate(zip(shorter, longer, strict=False)):
+        if mine != theirs:
+            return index
+    return len(shorter)
 
 
 def _shared(path: Sequence[str], written: Sequence[str]) -> int:
