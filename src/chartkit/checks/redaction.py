@@ -89,9 +89,6 @@ class Redactor:
         text = _URL_PASSWORD.sub(lambda m: m.group(1) + mask(m.group(2)) + m.group(3), text)
         return SECRET_VALUE.sub(_mask_match, text)
 
-    def __or__(self, other: Redactor) -> Redactor:
-        return Redactor(self.literals | other.literals)
-
 
 def _mask_match(match: re.Match[str]) -> str:
     value = match.group(0)
