@@ -65,7 +65,7 @@ def suggest(
     object holding it) whose schema is `schema`; None when nothing is close."""
     sibling = nearest(unknown, allowed_keys(schema, root))
     if sibling is not None:
-        return _dotted([*parent, sibling])
+        return field_of([*parent, sibling])
     by_leaf: dict[str, list[tuple[str, ...]]] = {}
     written = [str(p) for p in parent]
     for path in schema_paths(root):
@@ -77,7 +77,7 @@ def suggest(
         return None
     # the path sharing the most of where the key was written, then the shortest
     best = max(by_leaf[leaf], key=lambda p: (_shared(p, written), -len(p)))
-    return _dotted(best)
+    return field_of(best)
 
 
 def schema_paths(root: Mapping[str, Any]) -> Iterator[tuple[str, ...]]:
@@ -135,7 +135,8 @@ def _shared(path: Sequence[str], written: Sequence[str]) -> int:
     return count
 
 
-def _dotted(path: Sequence[str | int]) -> str:
+def field_of(path: Sequence[str | int]) -> str:
+    """A key path as the charts name fields: `ingress.hosts[0].host`."""
     text = ""
     for part in path:
         if isinstance(part, int):

@@ -13,24 +13,14 @@ name them: `ingress.hosts[0].host`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from chartkit.checks.key_suggestions import allowed_keys, suggest
+from chartkit.checks.key_suggestions import allowed_keys, field_of, suggest
 
 MAX_LISTED_KEYS = 8
-
-
-def field_of(path: Sequence[str | int]) -> str:
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
 
 
 def shown(value: Any) -> str:
