@@ -127,6 +127,17 @@ def test_a_secret_value_is_never_echoed(repo, capsys, command) -> None:
     assert "sk-p…(redacted)" in err
 
 
+def test_capacity_of_a_release_that_does_not_render_is_one_line_per_problem(repo, capsys) -> None:
+    resources = {"requests": {"cpu": "2"}, "limits": {"cpu": "1"}}
+    write_values(
+        repo, {**TEAM, "resources": resources, "image": {"repository": "r", "tag": KEY + "!"}}
+    )
+    code, out, err = run(capsys, "capacity", "team-api")
+    assert code == 1
+    assert '\nteam-api: cannot render:\n  values/team.yaml: image.tag: "sk-p…(redacted)!"' in out
+    assert KEY not in out + err
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
