@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from chartkit import cli
+from chartkit.cli import render_command
 from chartkit.releases.inventory import find_root
 
 ROOT = find_root(Path(__file__).parent)
@@ -208,6 +209,20 @@ def test_plan_of_a_file_the_chart_refuses_names_file_and_field(repo, capsys) -> 
         f"  values: {TENANT}: services.callbot.concurrentSessions: unknown key "
         "'concurrentSessions': did you mean services.callbot.sessions?"
     ) in err.splitlines()
+
+
+def test_an_interrupt_and_an_unwritable_file_are_one_line(repo, capsys, monkeypatch) -> None:
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    def unwritable(*_: object) -> None:
+        raise PermissionError(13, "Permission denied", "build/manifests/team-api.yaml")
+
+    monkeypatch.setattr(render_command, "write_manifest", interrupted)
+    assert run(capsys, "render", "team-api")[::2] == (130, "chartkit: interrupted\n")
+    monkeypatch.setattr(render_command, "write_manifest", unwritable)
+    code, _, err = run(capsys, "render", "team-api")
+    assert (code, err) == (2, "chartkit: build/manifests/team-api.yaml: Permission denied\n")
 
 
 class ClosedPipe:
