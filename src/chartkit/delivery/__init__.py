@@ -2,7 +2,9 @@
 changed chart raised its version, and the Argo CD or Flux objects that deploy the releases.
 
 - `changes`: changed and affected charts, and the releases to smoke-test;
-- `version_bump`: every changed chart's Chart.yaml version above the merge base's;
+- `version_bump`: every changed chart's Chart.yaml version above the merge base's, with
+  its CHANGELOG.md entry;
+- `changelog`: each chart's CHANGELOG.md, metadata and `artifacthub.io/changes` annotation;
 - `git`: the git questions they ask (and the repository's remote URL);
 - `gitops_plan`: each release of an environment as a GitOps controller deploys it;
 - `argocd`: an AppProject and one ApplicationSet per environment;

@@ -1,5 +1,6 @@
-"""Every changed chart must raise its Chart.yaml version above the merge base's; a new
-chart has nothing to compare with."""
+"""Every changed chart must raise its Chart.yaml version above the merge base's (a new
+chart has nothing to compare with), and its CHANGELOG.md must grow with it: a raised
+version needs its entry, on top."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from chartkit.delivery.changelog import CHANGELOG, ChangelogError, read_changelog
 from chartkit.delivery.git import show
 
 
@@ -34,9 +36,10 @@ def parse_version(text: str) -> tuple[tuple[int, int, int], tuple[Any, ...]]:
 class BumpProblem:
     chart: str
     message: str
+    file: str = "Chart.yaml"
 
     def __str__(self) -> str:
-        return f"charts/{self.chart}/Chart.yaml: {self.message}"
+        return f"charts/{self.chart}/{self.file}: {self.message}"
 
 
 def version_problems(root: Path, base: str, charts: Iterable[str]) -> list[BumpProblem]:
@@ -64,4 +67,29 @@ def version_problems(root: Path, base: str, charts: Iterable[str]) -> list[BumpP
                     f"(at {base[:12]}); raise `version` (docs-only changes need none)",
                 )
             )
+            continue
+        problems += changelog_problems(root, chart, after)
     return problems
+
+
+def changelog_problems(root: Path, chart: str, version: str) -> list[BumpProblem]:
+    """A raised version without its CHANGELOG.md entry, or with one below an older one."""
+    try:
+        entries = read_changelog(root / "charts" / chart)
+    except ChangelogError as error:
+        return [BumpProblem(chart, str(error).split(": ", 1)[-1], CHANGELOG)]
+    if entries is None:
+        return [BumpProblem(chart, f"missing: add it with a `## {version}` entry", CHANGELOG)]
+    versions = [entry.version for entry in entries]
+    if version not in versions:
+        return [
+            BumpProblem(
+                chart,
+                f"no entry for {version}, the raised Chart.yaml version: add `## {version}` "
+                "on top, with what changed",
+                CHANGELOG,
+            )
+        ]
+    if versions[0] != version:
+        return [BumpProblem(chart, f"the {version} entry must be the top one", CHANGELOG)]
+    return []
