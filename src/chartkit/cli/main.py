@@ -13,7 +13,9 @@ from chartkit.cli import (
     docs_command,
     gitops_command,
     lint_command,
+    package_command,
     plan_command,
+    publish_command,
     render_command,
     schema_command,
     verify_command,
@@ -53,6 +55,16 @@ COMMANDS = (
         "gitops",
         "Argo CD (AppProject, ApplicationSets) or Flux (source, HelmReleases) objects",
         gitops_command,
+    ),
+    (
+        "package",
+        "versioned chart archives in build/charts/, the library chart bundled",
+        package_command,
+    ),
+    (
+        "publish",
+        "push the archives to an OCI registry; never overwrite a published version",
+        publish_command,
     ),
 )
 
