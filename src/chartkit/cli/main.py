@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from chartkit.cli import (
     capacity_command,
     changed_command,
+    diff_command,
     docs_command,
     gitops_command,
     lint_command,
@@ -50,6 +51,11 @@ COMMANDS = (
         "changed",
         "charts and releases a change touches; chart version bump check",
         changed_command,
+    ),
+    (
+        "diff",
+        "the rendered objects a change adds, removes and changes, per release and environment",
+        diff_command,
     ),
     (
         "gitops",

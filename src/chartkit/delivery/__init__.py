@@ -12,6 +12,9 @@ Flux objects that deploy the releases.
 - `flux`: a Git or OCI source, the namespaces and one HelmRelease per release;
 - `packaging`: versioned chart archives, the library chart bundled as files;
 - `publishing`: pushing them to an OCI registry, never overwriting a published version;
+- `rendered_diff`: every affected release rendered at a base commit (`worktree`) and at
+  the working tree, compared per object (`object_diff`), with the changes helm cannot
+  apply in place (`immutable_fields`), shown by `diff_report`;
 - `import_graph`: which chartkit modules import which.
 
 May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing,
