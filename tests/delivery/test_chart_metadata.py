@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from chartkit.cli.main import main
 from chartkit.delivery.changelog import (
     CHANGE_KINDS,
     CHANGES_ANNOTATION,
@@ -130,4 +131,30 @@ def test_a_change_of_an_unknown_kind_and_missing_metadata_are_refused(chart_copy
     assert (
         "artifacthub.io/changes[0] must be {kind, description} with kind one of added"
         in (problems[1])
+    )
+
+
+def test_chartkit_lint_fails_naming_a_charts_metadata_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "repo"
+    for chart in ("common", "eventstorming"):
+        shutil.copytree(ROOT / "charts" / chart, repo / "charts" / chart, symlinks=True)
+    for path in ("ci/tools.json", "values/eventstorming.yaml"):
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / path, repo / path)
+    (repo / ".tools").symlink_to(ROOT / ".tools")
+    entry = {"name": "es", "namespace": "es", "chart": "./charts/eventstorming"}
+    (repo / "helmfile.yaml").write_text(
+        yaml.safe_dump({"releases": [{**entry, "values": ["values/eventstorming.yaml"]}]})
+    )
+    edit(repo / "charts" / "eventstorming", {"version": "2.0.1"})
+    monkeypatch.chdir(repo)
+    assert main(["lint", "--helm", "4.1.4"]) == 1
+    out, err = capsys.readouterr()
+    assert "lint ok    es (helm 4.1.4)" in out
+    assert "lint ok    charts/common: Chart.yaml metadata, CHANGELOG.md" in out
+    assert (
+        "lint FAIL  charts/eventstorming/CHANGELOG.md: the top entry is 2.0.0, Chart.yaml "
+        "says 2.0.1" in err
     )

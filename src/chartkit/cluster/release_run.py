@@ -1,8 +1,10 @@
 """One release's smoke steps: install and wait (from the base commit's chart first, when the
 run upgrades from it: chartkit.cluster.smoke_upgrade), `helm test`, upgrade, the canary,
 rollback to the working tree's first revision, uninstall. Each step is recorded with its
-outcome and duration and reported as a progress line; after a failed step the release's
-diagnostics are saved and later steps are skipped."""
+outcome and duration and reported as a progress line; the output of its long helm and
+kubectl commands, and the states a Rollout goes through while waited for, are printed as
+they come, prefixed with the release. After a failed step the release's diagnostics are
+saved and later steps are skipped."""
 
 from __future__ import annotations
 
@@ -22,11 +24,12 @@ from chartkit.cluster.smoke_config import release_values
 from chartkit.cluster.smoke_context import SmokeContext
 from chartkit.cluster.smoke_diagnostics import collect_diagnostics
 from chartkit.cluster.smoke_objects import rollouts_of
-from chartkit.cluster.smoke_results import SmokeError, SmokeResult, StepResult, first_line
+from chartkit.cluster.smoke_results import SmokeError, SmokeResult, StepResult
 from chartkit.cluster.smoke_upgrade import UpgradeFrom
 from chartkit.releases.inventory import Release
 from chartkit.releases.manifest import Object, name_of
-from chartkit.tools.helm import HelmError, seconds
+from chartkit.tools.durations import parse_duration
+from chartkit.tools.helm import HelmError
 from chartkit.tools.kubectl import KubectlError
 
 
@@ -55,7 +58,8 @@ class ReleaseRun:
         self.first_revision = 1  # of the working tree's chart
         self.volumes_prepared = False
         self.chart_plan = ctx.plan.chart(release.chart_name)
-        self.rollouts = Rollouts(ctx.kubectl, namespace, poll=ctx.poll_seconds)
+        self.output = ctx.progress.output(release.name)
+        self.rollouts = Rollouts(ctx.kubectl, namespace, poll=ctx.poll_seconds, output=self.output)
         self.token = uuid.uuid4().hex
         self.installed = False
         self.failed = False
@@ -85,7 +89,7 @@ class ReleaseRun:
     def skip(self, name: str, reason: str) -> None:
         """Record a step that does not apply, with the reason."""
         self.result.steps.append(StepResult(name, True, 0.0, f"skipped: {reason}"))
-        self.ctx.progress.report(self.release.name, name, f"skipped: {reason}")
+        self.output(f"{name} skipped: {reason}")
 
     def step(self, name: str, action: Callable[[], str | None]) -> bool:
         """Run one step unless an earlier one failed; record and report it."""
@@ -101,9 +105,7 @@ class ReleaseRun:
             detail, ok = f"{type(error).__name__}: {error}", False
         took = time.monotonic() - started
         self.result.steps.append(StepResult(name, ok, took, detail))
-        self.ctx.progress.report(
-            self.release.name, name, "ok" if ok else f"FAILED: {first_line(detail)}", took
-        )
+        self.ctx.progress.step(self.release.name, name, ok, took, detail)
         if not ok:
             self.failed = True
             self.result.diagnostics = collect_diagnostics(
@@ -134,7 +136,7 @@ class ReleaseRun:
             self.rollouts.wait(
                 name_of(rollout),
                 lambda s: s.healthy,
-                seconds(self.timeout(step)),
+                parse_duration(self.timeout(step)),
                 f"healthy after {step}",
                 promote_pauses=promote_pauses,
             )
@@ -149,6 +151,7 @@ class ReleaseRun:
             self.manifest,
             self.chart_plan.shared_volume,
             self.ctx.prereq_config.rwx["storageClassName"],
+            output=self.output,
         )
 
     # -- steps
@@ -175,7 +178,7 @@ class ReleaseRun:
             self.values,
             timeout=self.timeout("install"),
             wait_strategy="legacy" if rollouts_of(self.base_manifest) else "watcher",
-            stream=False,
+            output=self.output,
         )
         self.wait_rollouts_healthy("install", manifest=self.base_manifest)
         self.base_installed = True
@@ -191,7 +194,7 @@ class ReleaseRun:
             self.values,
             timeout=self.timeout("install"),
             wait_strategy=self.wait_strategy,
-            stream=False,
+            output=self.output,
         )
         # upgrading from the base rolls a canary out: its pauses are promoted
         self.wait_rollouts_healthy("install", promote_pauses=self.base_installed)
@@ -202,7 +205,7 @@ class ReleaseRun:
 
     def test(self) -> str:
         self.ctx.helm.test(
-            self.release.name, self.namespace, timeout=self.timeout("test"), stream=False
+            self.release.name, self.namespace, timeout=self.timeout("test"), output=self.output
         )
         return ""
 
@@ -216,7 +219,7 @@ class ReleaseRun:
             set_values=changes,
             timeout=self.timeout("upgrade"),
             wait_strategy=self.wait_strategy,
-            stream=False,
+            output=self.output,
         )
         if not self.chart_plan.canary:
             self.wait_rollouts_healthy("upgrade", promote_pauses=True)
@@ -231,7 +234,7 @@ class ReleaseRun:
         """After the upgrade to a new image tag: paused at the first pause step with the
         canary on the new tag; promoted through the API; the new tag becomes stable."""
         tag = str(self.chart_plan.upgrade.get("image.tag", ""))
-        limit = seconds(self.timeout("upgrade"))
+        limit = parse_duration(self.timeout("upgrade"))
         return promote_canaries(self.rollouts, self.ctx.kubectl, self.manifest, tag, limit)
 
     def rollback(self) -> str:
@@ -241,7 +244,7 @@ class ReleaseRun:
             revision=self.first_revision,
             timeout=self.timeout("rollback"),
             wait_strategy=self.wait_strategy,
-            stream=False,
+            output=self.output,
         )
         # Going back is a new rollout of the old template: its pauses are promoted.
         self.wait_rollouts_healthy("rollback", promote_pauses=True)
@@ -271,7 +274,10 @@ class ReleaseRun:
             self.installed = False
             return "nothing installed"
         self.ctx.helm.uninstall(
-            self.release.name, self.namespace, timeout=self.timeout("uninstall"), stream=False
+            self.release.name,
+            self.namespace,
+            timeout=self.timeout("uninstall"),
+            output=self.output,
         )
         self.installed = False
         return ""

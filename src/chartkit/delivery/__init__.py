@@ -17,6 +17,5 @@ Flux objects that deploy the releases.
   apply in place (`immutable_fields`), shown by `diff_report`;
 - `import_graph`: which chartkit modules import which.
 
-May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing,
-chartkit.monitoring.
+May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing.
 """

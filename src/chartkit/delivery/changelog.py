@@ -160,10 +160,3 @@ def metadata_problems(chart_dir: Path) -> list[str]:
             + changes_annotation(top)
         )
     return problems
-
-
-def entry_for(chart_dir: Path, version: str) -> Entry | None:
-    for entry in read_changelog(chart_dir) or []:
-        if entry.version == version:
-            return entry
-    return None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,7 +211,3 @@ def rendered_diff(root: Path, base: str, toolbox: Toolbox | None = None) -> list
         # helm runs as a process of its own: a thread per core keeps every core busy
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             return list(pool.map(lambda target: diff_target(target, sides), targets))
-
-
-def changed_only(diffs: Iterable[ReleaseDiff]) -> list[ReleaseDiff]:
-    return [d for d in diffs if d.changes or d.head.error]
