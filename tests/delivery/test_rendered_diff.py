@@ -167,3 +167,19 @@ def test_a_release_that_no_longer_renders_fails(repo: Path, capsys) -> None:
 def test_an_unknown_base_is_an_error(repo: Path, capsys) -> None:
     code = main(["diff", "--base", "nope"])
     assert code == 2 and "chartkit diff: git rev-parse" in capsys.readouterr().err
+
+
+def test_a_new_release_shows_every_object_added(repo: Path, capsys) -> None:
+    document = yaml.safe_load_all((repo / "helmfile.yaml").read_text())
+    environments, releases = list(document)
+    second = {**releases["releases"][0], "name": "r-analytics-b", "namespace": "other"}
+    releases["releases"].append(second)
+    helmfile = yaml.safe_dump(environments) + "---\n" + yaml.safe_dump(releases, sort_keys=False)
+    (repo / "helmfile.yaml").write_text(helmfile)
+    code, out, err = diff(capsys)
+    assert code == 0, err
+    assert "r-analytics (default)" not in out  # its entry did not change
+    summary = next(line for line in out.splitlines() if line.startswith("=== r-analytics-b (prod)"))
+    assert summary.startswith("=== r-analytics-b (prod): 10 added, 0 removed, 0 changed")
+    assert "  base: absent: no such release; every object counts as added" in out
+    assert "+++ b/r-analytics-b/prod/Deployment/other/r-analytics-b" in out
