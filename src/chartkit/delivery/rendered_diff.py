@@ -19,7 +19,7 @@ import fnmatch
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -33,7 +33,7 @@ from chartkit.delivery.changes import (
 )
 from chartkit.delivery.git import changed_files, show
 from chartkit.delivery.immutable_fields import ImmutableChange
-from chartkit.delivery.object_diff import ObjectChange, object_changes
+from chartkit.delivery.object_diff import ADDED, CHANGED, REMOVED, ObjectChange, object_changes
 from chartkit.delivery.worktree import base_worktree
 from chartkit.releases.helmfile import (
     INVENTORY_FILE,
@@ -103,7 +103,7 @@ class ReleaseDiff:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {"added": 0, "removed": 0, "changed": 0}
+        counts = {ADDED: 0, REMOVED: 0, CHANGED: 0}
         for change in self.changes:
             counts[change.change] += 1
         return counts
@@ -127,8 +127,8 @@ def render(inventory: Inventory | None, renderer: Renderer, target: Target) -> R
             release, inventory.environment_overlay(target.environment)
         )
     except HelmError as error:
-        return Render(side.objects, side.chart, side.version, side.namespace, str(error))
-    return Render(tuple(manifest.objects), side.chart, side.version, side.namespace)
+        return replace(side, problem=str(error))
+    return replace(side, objects=tuple(manifest.objects))
 
 
 def major_version_raised(before: str | None, after: str | None) -> bool:
