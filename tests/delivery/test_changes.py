@@ -13,7 +13,8 @@ import yaml
 
 from chartkit.delivery import changes
 from chartkit.delivery.git import ChangesError, merge_base
-from chartkit.delivery.version_bump import parse_version, version_problems
+from chartkit.delivery.version_bump import version_problems
+from chartkit.releases.chart_version import parse_version
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from oci_registry import oci_registry
 
-from chartkit.delivery.packaging import archives_in
+from chartkit.delivery.chart_archives import archives_in
 from chartkit.releases.inventory import Inventory
 from chartkit.releases.render import Renderer
 from chartkit.tools.helm import Helm, HelmError

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from chartkit.delivery.packaging import PACKAGE_DIR, PackagingError, charts_of, package_charts
+from chartkit.delivery.chart_archives import PACKAGE_DIR, PackagingError, charts_of, package_charts
 from chartkit.releases.render import Renderer
 
 

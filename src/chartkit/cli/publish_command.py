@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from chartkit.delivery.packaging import PACKAGE_DIR, PackagingError, archives_in
+from chartkit.delivery.chart_archives import PACKAGE_DIR, PackagingError, archives_in
 from chartkit.delivery.publishing import (
     REFUSE,
     PublishError,

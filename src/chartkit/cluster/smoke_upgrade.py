@@ -17,9 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from packaging.version import InvalidVersion, Version
-
+from chartkit.releases.chart_version import chart_version, major_raised
 from chartkit.releases.inventory import Release
 
 INSTALL_BASE = "install-base"
@@ -31,17 +29,6 @@ class UpgradeFrom:
 
     chart: Path | None
     reason: str  # what the chart is ("chart api 2.0.0 at 1a2b3c4d5e6f"), or why skipped
-
-
-def chart_version(chart_dir: Path) -> str:
-    return str((yaml.safe_load((chart_dir / "Chart.yaml").read_text()) or {}).get("version"))
-
-
-def major_raised(before: str, after: str) -> bool:
-    try:
-        return Version(after).major > Version(before).major
-    except InvalidVersion:
-        return False
 
 
 def upgrade_sources(

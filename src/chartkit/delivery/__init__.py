@@ -10,7 +10,7 @@ Flux objects that deploy the releases.
 - `gitops_plan`: each release of an environment as a GitOps controller deploys it;
 - `argocd`: an AppProject and one ApplicationSet per environment;
 - `flux`: a Git or OCI source, the namespaces and one HelmRelease per release;
-- `packaging`: versioned chart archives, the library chart bundled as files;
+- `chart_archives`: versioned chart archives, the library chart bundled as files;
 - `publishing`: pushing them to an OCI registry, never overwriting a published version;
 - `rendered_diff`: every affected release rendered at a base commit (`worktree`) and at
   the working tree, compared per object (`object_diff`), with the changes helm cannot

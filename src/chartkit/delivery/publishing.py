@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from chartkit.delivery.packaging import ChartArchive, file_sha256
+from chartkit.delivery.chart_archives import ChartArchive, file_sha256
 from chartkit.tools.helm import Helm, HelmError
 
 _REGISTRY = re.compile(r"^oci://[^/\s]+(/[^\s]*)?$")

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
-from packaging.version import InvalidVersion, Version
 
 from chartkit.delivery.changes import (
     changed_charts,
@@ -35,6 +34,7 @@ from chartkit.delivery.git import changed_files, show
 from chartkit.delivery.immutable_fields import ImmutableChange
 from chartkit.delivery.object_diff import ADDED, CHANGED, REMOVED, ObjectChange, object_changes
 from chartkit.delivery.worktree import base_worktree
+from chartkit.releases.chart_version import major_raised
 from chartkit.releases.helmfile import (
     INVENTORY_FILE,
     OVERLAY_DIR,
@@ -85,7 +85,7 @@ class ReleaseDiff:
 
     @property
     def major_bump(self) -> bool:
-        return major_version_raised(self.base.version, self.head.version)
+        return major_raised(self.base.version, self.head.version)
 
     def immutable(self) -> list[tuple[ObjectChange, ImmutableChange]]:
         return [(change, found) for change in self.changes for found in change.immutable]
@@ -129,14 +129,6 @@ def render(inventory: Inventory | None, renderer: Renderer, target: Target) -> R
     except HelmError as error:
         return replace(side, problem=str(error))
     return replace(side, objects=tuple(manifest.objects))
-
-
-def major_version_raised(before: str | None, after: str | None) -> bool:
-    """Whether a chart's major version went up (False when either is not a version)."""
-    try:
-        return Version(after or "").major > Version(before or "").major
-    except InvalidVersion:
-        return False
 
 
 def release_inputs(inventories: Sequence[Inventory], name: str) -> tuple[set[str], set[str]]:

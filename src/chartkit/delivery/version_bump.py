@@ -8,19 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import semver
 import yaml
 
 from chartkit.delivery.changelog import CHANGELOG, ChangelogError, read_changelog
 from chartkit.delivery.git import show
-
-
-def parse_version(text: str) -> semver.Version:
-    """A chart version (SemVer 2; a leading "v" is allowed, as helm allows it)."""
-    try:
-        return semver.Version.parse(text.strip().removeprefix("v"))
-    except ValueError:
-        raise ValueError(f"not a SemVer version: {text!r}") from None
+from chartkit.releases.chart_version import parse_version
 
 
 @dataclass(frozen=True)
