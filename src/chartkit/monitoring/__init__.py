@@ -7,7 +7,8 @@ promtool unit tests of the alerts.
 - `expressions`: every PromQL expression of a release, for promtool to parse;
 - `rule_tests`: promtool unit-test files kept as templates, filled in and run;
 - `alert_series` (with `durations`): when an alert pends and fires, and series numbers
-  around its thresholds.
+  around its thresholds;
+- `scrape_jobs`: the job label the Prometheus operator gives a monitor's targets.
 
 May import: chartkit.tools, chartkit.releases, chartkit.checks.
 """
