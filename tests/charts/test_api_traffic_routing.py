@@ -330,3 +330,36 @@ def test_refused_with_a_router(api, helm, option, set_values, field, words) -> N
 def test_schema_refuses(api, helm, set_values, field) -> None:
     error = api.refuse(set_values, helm=helm)
     assert names(error, field) or field.split(".")[-1].split("[")[0] in error, error
+
+
+# -- NOTES ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def notes(renderer):
+    """NOTES.txt as `helm install` prints it (helm 4 renders it offline with --dry-run=client)."""
+
+    def render(*files: str) -> str:
+        args = ["install", RELEASE, str(renderer.chart_path(CHART)), "-n", NAMESPACE]
+        args += ["--dry-run=client", "-f", str(renderer.root / TEAM)]
+        for path in files:
+            args += ["-f", str(renderer.root / path)]
+        output = renderer.helm("4.1.4").run(args)
+        return output[output.index("NOTES:") :]
+
+    return render
+
+
+def test_notes_say_how_to_wait_for_the_rollout_and_how_traffic_is_split(notes) -> None:
+    for files in ((), (NGINX,), (GATEWAY,)):
+        text = notes(*files)
+        assert "--wait=legacy" in text
+        assert f"kubectl argo rollouts status {NAME} -n {NAMESPACE} --timeout 20m" in text
+        assert "more than 2 times in a row" in text
+    assert "No traffic router" in notes()
+    nginx = notes(NGINX)
+    assert f"the Ingress {NAME} sends requests to the Service\n{STABLE}" in nginx
+    assert CANARY in nginx
+    gateway = notes(GATEWAY)
+    assert f"Route: seedtest.example.org (HTTPRoute {NAME})" in gateway
+    assert "argoproj-labs/gatewayAPI" in gateway
