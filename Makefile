@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/$(BIN):$(PATH)
 
 help:
 	@echo "make render   render every release to build/manifests/ and validate it (bare, dev, prod)"
-	@echo "make test     set-up, ruff, helm lint --strict, README check, pytest"
+	@echo "make test     set-up, ruff, vulture, helm lint --strict, README check, pytest"
 	@echo "make smoke    install every release into a cluster (KUBECONFIG, or kind)"
 	@echo "make docs     assemble values.schema.json files, regenerate chart READMEs from ## @param comments"
 	@echo "make bench    time chartkit against bare helm template, interleaved (BENCH_ARGS=--rounds 5)"
@@ -45,6 +45,7 @@ render: $(VENV)/.installed tools
 lint: setup
 	$(BIN)/ruff check src tests scripts/install-tools scripts/bench
 	$(BIN)/ruff format --check src tests scripts/install-tools scripts/bench
+	$(BIN)/vulture src ci/vulture_allowlist.py --min-confidence 60
 	$(CHARTKIT) lint
 	$(CHARTKIT) schema --check
 	$(CHARTKIT) docs --check

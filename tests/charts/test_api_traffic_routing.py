@@ -19,10 +19,10 @@ from refusals import names
 
 from chartkit.checks import policy
 from chartkit.checks.schema import SchemaValidator
-from chartkit.monitoring.scrape_jobs import scrape_jobs, selects
 from chartkit.releases.crds import read_crds
 from chartkit.releases.manifest import Manifest
 from chartkit.releases.render import crd_api_versions
+from helpers.monitoring.scrape_jobs import scrape_jobs, selects
 
 CHART = "api"
 TEAM = "values/seedtest.yaml"

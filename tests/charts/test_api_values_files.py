@@ -11,6 +11,7 @@ import pytest
 from chartkit.checks import policy
 from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
+from helpers.manifests import find
 
 CHART = "api"
 DEV = "values/env/dev.yaml"
@@ -233,7 +234,7 @@ def test_prod_overlay_hardens(release, service: str) -> None:
     manifest = release(service, PROD)
     rollout = manifest.get("Rollout")
     spec = pod_spec(rollout)
-    hpa = manifest.find("HorizontalPodAutoscaler")
+    hpa = find(manifest, "HorizontalPodAutoscaler")
     if hpa is not None:
         assert "replicas" not in rollout["spec"]
         assert hpa["spec"]["minReplicas"] >= 2

@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 
 from chartkit.checks.schema import SchemaValidator
-from chartkit.monitoring.alert_series import alert_placeholders, scrape_limit_counts
-from chartkit.monitoring.rule_tests import run_rule_tests
-from chartkit.monitoring.rules import alert_rules, alert_rules_of, rule_file
-from chartkit.monitoring.scrape_jobs import scrape_job
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, name_of, pod_template_metadata
-from chartkit.releases.values import load_values
+from helpers.monitoring.alert_series import alert_placeholders, scrape_limit_counts
+from helpers.monitoring.rule_tests import AlertTests
+from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
+from helpers.monitoring.scrape_jobs import scrape_job
 
 ROOT = find_root()
 INVENTORY = load(ROOT)
@@ -32,8 +31,18 @@ LIMITS = ("sampleLimit", "labelLimit", "labelNameLengthLimit", "labelValueLength
 
 
 @pytest.fixture(scope="session")
-def render(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
+def tenant(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
+
+
+@pytest.fixture(scope="session")
+def render(tenant):
+    return tenant.render
+
+
+@pytest.fixture(scope="session")
+def chart_values(tenant):
+    return tenant.values
 
 
 def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
@@ -54,21 +63,14 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def run_alert_test(promtool, manifest, values, tmp_path, rules=None) -> Any:
-    return run_rule_tests(
-        promtool,
-        rules or rule_file(manifest.objects),
-        TESTS / f"{ALERT}.test.yaml",
-        placeholders(manifest, values),
-        tmp_path / ALERT,
-    )
+run_alert_test = AlertTests(TESTS, placeholders)
 
 
 # -- the PodMonitor's limits ----------------------------------------------------------------
 
 
-def test_pod_monitor_limits_every_scrape_from_the_values(render, renderer) -> None:
-    chart = load_values(ROOT, CHART, VALUES)["monitoring"]
+def test_pod_monitor_limits_every_scrape_from_the_values(render, chart_values, renderer) -> None:
+    chart = chart_values()["monitoring"]
     monitor = render().get("PodMonitor")
     assert {key: monitor["spec"][key] for key in LIMITS} == {key: chart[key] for key in LIMITS}
     assert monitor["spec"]["sampleLimit"] == 10000
@@ -107,13 +109,14 @@ def test_alert_can_be_turned_off_alone(render) -> None:
     assert ALERT not in alerts and len(alerts) == 3
 
 
-@pytest.mark.parametrize("tenant", TENANTS)
-def test_promtool_unit_tests_of_each_tenant(render_release, promtool, tmp_path, tenant) -> None:
-    manifest = render_release(tenant, "prod")
-    entry = INVENTORY.release(tenant)
-    values = load_values(ROOT, CHART, *map(str, entry.values), PROD)
-    result = run_alert_test(promtool, manifest, values, tmp_path)
-    assert result.ok, f"{tenant}:\n{result}"
+@pytest.mark.parametrize("release", TENANTS)
+def test_promtool_unit_tests_of_each_tenant(
+    computed_values, render_release, promtool, tmp_path, release
+) -> None:
+    manifest = render_release(release, "prod")
+    values = computed_values.of(CHART, [*INVENTORY.release(release).values, PROD])
+    result = run_alert_test(promtool, manifest, values, ALERT, tmp_path)
+    assert result.ok, f"{release}:\n{result}"
 
 
 CUSTOM = {
@@ -122,11 +125,13 @@ CUSTOM = {
 }
 
 
-def test_promtool_unit_tests_follow_the_values(render, promtool, tmp_path: Path) -> None:
+def test_promtool_unit_tests_follow_the_values(
+    chart_values, render, promtool, tmp_path: Path
+) -> None:
     manifest = render(PROD, set_values=CUSTOM)
-    values = load_values(ROOT, CHART, VALUES, PROD, set_values=CUSTOM)
+    values = chart_values(PROD, set_values=CUSTOM)
     assert placeholders(manifest, values)["samples_above"] == 1501
-    result = run_alert_test(promtool, manifest, values, tmp_path)
+    result = run_alert_test(promtool, manifest, values, ALERT, tmp_path)
     assert result.ok, str(result)
 
 
@@ -143,14 +148,14 @@ MUTATIONS = [
     ("field", "old", "new"), MUTATIONS, ids=[f"{m[1]}->{m[2]}" for m in MUTATIONS]
 )
 def test_a_typo_in_the_rule_fails_its_promtool_test(
-    render, promtool, tmp_path: Path, field, old, new
+    chart_values, render, promtool, tmp_path: Path, field, old, new
 ) -> None:
     manifest = render(PROD)
-    values = load_values(ROOT, CHART, VALUES, PROD)
+    values = chart_values(PROD)
     rules = rule_file(manifest.objects)
-    assert run_alert_test(promtool, manifest, values, tmp_path / "as-rendered", rules).ok
+    assert run_alert_test(promtool, manifest, values, ALERT, tmp_path / "as-rendered", rules).ok
     rule = alert_rules_of(rules)[ALERT]
     assert old in rule[field], f"{ALERT}.{field} has no {old!r}: {rule[field]}"
     rule[field] = rule[field].replace(old, new)
-    result = run_alert_test(promtool, manifest, values, tmp_path / "mutated", rules)
+    result = run_alert_test(promtool, manifest, values, ALERT, tmp_path / "mutated", rules)
     assert not result.ok, f"{ALERT} with {field} {old!r} -> {new!r} still passes"

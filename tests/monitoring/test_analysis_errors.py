@@ -25,9 +25,9 @@ import yaml
 from argo_semantics import ERROR_RETRY_SECONDS, play_analysis
 from fake_prometheus import Answer, FakePrometheus, failure, measure, vector
 
-from chartkit.monitoring.analysis import analysis_queries, analysis_step_args, resolve_args
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest
+from helpers.monitoring.analysis import analysis_queries, analysis_step_args, resolve_args
 
 ROOT = find_root()
 INVENTORY = load(ROOT)
