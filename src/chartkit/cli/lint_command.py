@@ -1,7 +1,8 @@
 """`chartkit lint`: each release's values files checked on their own (duplicated keys,
 unknown keys with the nearest valid one, the schema's words for a failed pattern), then
 `helm lint --strict` of its chart with its values, with every pinned helm (a chart's own
-refusal included, which helm's lint mode only logs)."""
+refusal included, which helm's lint mode only logs); and every chart's metadata and
+CHANGELOG.md (chartkit.delivery.changelog)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 from chartkit.checks.values_files import ValuesChecker
+from chartkit.delivery.changelog import metadata_problems
 from chartkit.releases.inventory import Release, load
 from chartkit.releases.render import Renderer
 from chartkit.tools.helm import HelmError
@@ -36,6 +38,13 @@ def run(args: argparse.Namespace, root: Path) -> int:
                     print(f"  {line}", file=sys.stderr)
             else:
                 print(f"lint ok    {release.name} (helm {version})")
+    for chart_yaml in sorted((root / "charts").glob("*/Chart.yaml")):
+        problems = metadata_problems(chart_yaml.parent)
+        failures += len(problems)
+        for problem in problems:
+            print(f"lint FAIL  {problem}", file=sys.stderr)
+        if not problems:
+            print(f"lint ok    charts/{chart_yaml.parent.name}: Chart.yaml metadata, CHANGELOG.md")
     return 1 if failures else 0
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from chartkit.checks.canary_weights import weight_warnings
 from chartkit.checks.release import ReleaseChecker, ReleaseReport
 from chartkit.cli.release_table import table
 from chartkit.releases.inventory import load
@@ -21,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overlay", help="environment overlay from values/env (dev, prod)")
     parser.add_argument("--helm", help="helm version to render with (default: the pinned one)")
     parser.add_argument("--out", default="build/manifests", help="output directory")
+    parser.add_argument(
+        "--strict", action="store_true", help="warnings are problems too (exit 1 when any)"
+    )
 
 
 def manifest_path(report: ReleaseReport, out_dir: Path) -> Path:
@@ -63,6 +67,14 @@ def run(args: argparse.Namespace, root: Path) -> int:
         print(f"\n{report.label}:", file=sys.stderr)
         for line in report.problems():
             print(f"  {line}", file=sys.stderr)
+    warnings = [
+        line
+        for report in reports
+        if report.manifest is not None
+        for line in weight_warnings(report.label, report.manifest.objects)
+    ]
+    for line in warnings:
+        print(f"{'problem' if args.strict else 'warning'}: {line}", file=sys.stderr)
     where = out_dir / overlay.name if overlay else out_dir
     if where.is_relative_to(root):
         where = where.relative_to(root)
@@ -72,4 +84,4 @@ def run(args: argparse.Namespace, root: Path) -> int:
         f"{time.monotonic() - started:.1f}s: {len(reports) - len(failed)} ok, "
         f"{len(failed)} failed"
     )
-    return 1 if failed else 0
+    return 1 if failed or (args.strict and warnings) else 0
