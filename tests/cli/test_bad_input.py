@@ -28,6 +28,7 @@ KEY = "sk-proj-4fJq9ZxT2mLw8RbN6yHc3VdK"
 # the lines `chartkit render` and `lint` print per failed release
 PROBLEM_LINE = re.compile(r"^  (values|render|schema|policy|lint): \S")
 HEADER = re.compile(r"^(lint FAIL  )?\S+ \(helm [0-9.]+\):$")
+WARNING = re.compile(r"^warning: \S+ \(helm [0-9.]+\): ")  # chartkit render's canary warnings
 
 
 @pytest.fixture
@@ -68,7 +69,8 @@ def problem_lines(err: str) -> list[str]:
     """The problem lines of render or lint output, checking that each problem is one line."""
     lines = [line for line in err.splitlines() if line.strip()]
     problems = [line for line in lines if PROBLEM_LINE.match(line)]
-    stray = [line for line in lines if not (PROBLEM_LINE.match(line) or HEADER.match(line))]
+    known = (PROBLEM_LINE, HEADER, WARNING)
+    stray = [line for line in lines if not any(pattern.match(line) for pattern in known)]
     assert not stray, f"lines that are neither a problem nor a release: {stray}"
     return problems
 
