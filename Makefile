@@ -63,6 +63,7 @@ test: lint
 
 # Smoke options (SMOKE_ARGS): --kube-context=<ctx> --kube-version=1.30 --keep-cluster
 # --smoke-releases=a,b --smoke-parallel=4 --namespace-prefix=smoke- --rwx-storage-class=<c>
+# --upgrade-from=origin/main (changed charts' releases installed from the base chart first)
 smoke: setup
 	$(BIN)/pytest tests/smoke -m smoke -p no:xdist -v $(SMOKE_ARGS)
 

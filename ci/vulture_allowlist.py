@@ -4,10 +4,11 @@
 vulture reads this file as code: every name written here counts as used.
 """
 
-from chartkit.cluster import choice, smoke
+from chartkit.cluster import choice, smoke, smoke_upgrade
 
 # `make smoke` runs pytest on tests/smoke/, outside src/: its conftest.py chooses the
 # cluster, opens the smoke session and runs the releases through these.
 choice.detect  # tests/smoke/conftest.py: smoke_cluster
 smoke.session  # tests/smoke/conftest.py: smoke_results
 smoke.SmokeRun  # tests/smoke/conftest.py: smoke_results
+smoke_upgrade.upgrade_sources  # tests/smoke/conftest.py: upgrade_sources_from (--upgrade-from)

@@ -1,89 +1,171 @@
-"""chartkit.checks.values_files: a values file on its own against its chart's schema."""
+"""chartkit.checks.values_files: one values file against its chart's schema, each problem one
+line naming the file and the field, with the nearest valid key for an unknown one, the
+schema's own words for a failed pattern, keys written twice, and no secret value repeated."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from chartkit.checks.values_files import ValuesChecker
 
-# A chart schema with what the fast path must get right: a $ref, a required key (ignored
-# file by file), an inline-flag pattern under `not`, and `$` before a final newline.
-SCHEMA = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["image"],
-    "definitions": {"name": {"type": "string", "pattern": "^[a-z]+$"}},
-    "properties": {
-        "image": {"type": "object", "properties": {"tag": {"$ref": "#/definitions/name"}}},
-        "env": {
-            "type": "object",
-            "additionalProperties": {"type": ["string", "number", "boolean"]},
-            "propertyNames": {
-                "not": {
-                    "allOf": [{"pattern": "(?i)(PASSWORD|TOKEN)"}, {"not": {"pattern": "_FILE$"}}]
-                }
-            },
-        },
-    },
-}
+API_VALUES = "values/univprepai.yaml"
+KEY = "sk-proj-4fJq9ZxT2mLw8RbN6yHc3VdK"
 
 
-@pytest.fixture
-def checker(tmp_path: Path) -> ValuesChecker:
-    chart = tmp_path / "charts" / "web"
-    chart.mkdir(parents=True)
-    (chart / "values.schema.json").write_text(json.dumps(SCHEMA))
-    return ValuesChecker(tmp_path)
+@pytest.fixture(scope="module")
+def checker(repo_root: Path) -> ValuesChecker:
+    return ValuesChecker(repo_root)
 
 
-def check(checker: ValuesChecker, values: dict | str) -> list[str]:
-    path = checker.root / "values" / "team.yaml"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(values if isinstance(values, str) else yaml.safe_dump(values))
-    return [str(p) for p in checker.check(checker.root / "charts" / "web", path)]
-
-
-def test_a_valid_file_is_not_handed_to_jsonschema(
-    checker: ValuesChecker, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def refuse(schema_path: Path) -> None:
-        raise AssertionError("jsonschema was asked about a valid file")
-
-    monkeypatch.setattr(checker, "_validator", refuse)
-    assert check(checker, {"env": {"LOG_LEVEL": "info", "TOKEN_FILE": "/run/t"}}) == []
-
-
-@pytest.mark.parametrize("name", ["DB_PASSWORD", "db_password", "Api_Token"])
-def test_an_inline_flag_pattern_refuses_in_any_case(checker: ValuesChecker, name: str) -> None:
-    (problem,) = check(checker, {"env": {name: "x"}})
-    assert problem.startswith(f"values/team.yaml: env: '{name}' should not be valid under")
-
-
-def test_dollar_matches_before_a_final_newline_as_in_python(checker: ValuesChecker) -> None:
-    assert check(checker, {"env": {"TOKEN_FILE\n": "x"}}) == []
-    (problem,) = check(checker, {"image": {"tag": "v1"}})
-    assert problem == "values/team.yaml: image.tag: 'v1' does not match '^[a-z]+$'"
-    assert check(checker, {"image": {"tag": "stable\n"}}) == []
-
-
-def test_unknown_keys_are_named_and_required_keys_are_left_to_the_chart(
+def problems_of(
     checker: ValuesChecker,
+    tmp_path: Path,
+    chart: str,
+    values: dict[str, Any],
+    base: str | None = None,
+) -> list[str]:
+    """The problems of `values` (merged over the values file `base`) as chartkit prints them."""
+    document = yaml.safe_load((checker.root / base).read_text()) if base else {}
+    document = {**document, **values}
+    path = tmp_path / "team.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return [str(p) for p in checker.check(checker.root / "charts" / chart, path)]
+
+
+def only(problems: list[str]) -> str:
+    assert len(problems) == 1, problems
+    return problems[0].split(": ", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("chart", "values", "line"),
+    [
+        (
+            "r-analytics",
+            {"servicemonitor": {}},
+            "servicemonitor: unknown key 'servicemonitor': did you mean serviceMonitor?",
+        ),
+        ("api", {"replicas": 3}, "replicas: unknown key 'replicas': did you mean replicaCount?"),
+        (
+            "api",
+            {"image": {"repository": "r", "tagg": "1"}},
+            "image.tagg: unknown key 'tagg': did you mean image.tag?",
+        ),
+        # not a key here, but nearly the same word elsewhere: named by its full path
+        ("api", {"tag": "1.0"}, "tag: unknown key 'tag': did you mean image.tag?"),
+        (
+            "ecp-tenant",
+            {"services": {"callbot": {"concurrentSessions": 100}}},
+            "services.callbot.concurrentSessions: unknown key 'concurrentSessions': did you mean "
+            "services.callbot.sessions?",
+        ),
+        (
+            "ecp-tenant",
+            {"concurrentSessions": 100},
+            "concurrentSessions: unknown key 'concurrentSessions'",
+        ),
+        # nothing close: no guess (serviceAccount has as many letters alike, but is another word)
+        ("ecp-tenant", {"replicaCount": 3}, "replicaCount: unknown key 'replicaCount'"),
+        (
+            "codebeaker",
+            {"worker": {"replicas": 2}},
+            "worker.replicas: unknown key 'replicas': did you mean worker.replicaCount?",
+        ),
+    ],
+    ids=[
+        "case",
+        "replicas",
+        "nested",
+        "elsewhere",
+        "ecp-sessions",
+        "no-match",
+        "no-guess",
+        "codebeaker",
+    ],
+)
+def test_an_unknown_key_names_the_nearest_valid_key(
+    checker, tmp_path, chart: str, values: dict[str, Any], line: str
 ) -> None:
-    assert check(checker, {"imagee": {}}) == [
-        "values/team.yaml: (top level): unknown key(s): 'imagee' was unexpected"
-    ]
+    assert only(problems_of(checker, tmp_path, chart, values)) == line
 
 
-def test_a_yaml_date_is_named_as_the_wrong_type(checker: ValuesChecker) -> None:
-    (problem,) = check(checker, "env:\n  RELEASED: 2024-01-02\n")
-    assert "env.RELEASED" in problem and "is not of type 'string', 'number', 'boolean'" in problem
+def test_a_renamed_key_is_never_suggested(checker, tmp_path) -> None:
+    """api's schema admits podAntiAffinity (renamed): a typo of it gets the new name."""
+    line = only(problems_of(checker, tmp_path, "api", {"podAntiAfinity": "soft"}))
+    assert line.endswith("did you mean podAntiAffinityPreset?")
 
 
-def test_a_file_that_is_not_yaml_is_named(checker: ValuesChecker) -> None:
-    (problem,) = check(checker, "env:\n  A: 1\n B: 2\n")
-    assert ": (top level): not valid YAML: " in problem and "line 3" in problem
+def test_with_nothing_close_the_few_keys_allowed_are_listed(checker, tmp_path) -> None:
+    values = {"env": {"OPENAI_API_KEY": {"value": KEY}}}
+    line = only(problems_of(checker, tmp_path, "api", values, API_VALUES))
+    assert line == (
+        "env.OPENAI_API_KEY: a mapping fits none of the allowed forms: unknown key 'value' "
+        "(allowed here: secretKeyRef, configMapKeyRef, fieldRef, resourceFieldRef)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "line"),
+    [
+        (
+            {"resources": {"limits": {"memory": "2GB"}}},
+            'resources.limits.memory: "2GB": Not a Kubernetes quantity: a number with at most one '
+            "unit",
+        ),
+        (
+            {"ingress": {"hosts": [{"host": "not a host!"}]}},
+            'ingress.hosts[0].host: "not a host!": Not a DNS name: lower-case letters',
+        ),
+        ({"env": {"bad name": "x"}}, 'env: key "bad name" is not allowed here: keys must match'),
+        ({"replicaCount": "two"}, "replicaCount: \"two\" is not of type 'integer'"),
+        (
+            {"env": {"X": ["a"]}},
+            "env.X: a list is not of type 'string', 'number', 'boolean', 'object'",
+        ),
+    ],
+    ids=["pattern-message", "host", "key-name", "type", "no-form"],
+)
+def test_schema_problems_say_what_is_allowed(checker, tmp_path, values, line) -> None:
+    assert only(problems_of(checker, tmp_path, "api", values)).startswith(line)
+
+
+def test_a_key_written_twice_is_named_with_both_lines(checker, tmp_path) -> None:
+    path = tmp_path / "team.yaml"
+    path.write_text("replicaCount: 2\nimage:\n  tag: '1.0'\nreplicaCount: 3\n")
+    [problem] = checker.check(checker.root / "charts/api", path)
+    assert str(problem) == (
+        f"{path}:4: replicaCount: duplicated key 'replicaCount' (first at line 1): helm keeps "
+        "only the last one and silently ignores line 1; remove one of them"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- replicaCount: 2\n", "is a list; a values file is a mapping of keys to values"),
+        ("image: [\n", "not valid YAML: did not find expected node content"),
+    ],
+    ids=["list", "bad-yaml"],
+)
+def test_a_file_that_is_no_mapping_is_one_problem(checker, tmp_path, text, message) -> None:
+    path = tmp_path / "team.yaml"
+    path.write_text(text)
+    [problem] = checker.check(checker.root / "charts/api", path)
+    assert message in str(problem) and str(problem).startswith(str(path))
+
+
+def test_a_missing_file_is_named(checker, tmp_path) -> None:
+    [problem] = checker.check(checker.root / "charts/api", tmp_path / "gone.yaml")
+    assert str(problem) == f"{tmp_path / 'gone.yaml'}: does not exist"
+
+
+def test_no_message_repeats_a_secret_value(checker, tmp_path) -> None:
+    values = {"resources": {"limits": {"memory": KEY}}, "env": {"DB_PASSWORD": ["hunter22"]}}
+    problems = problems_of(checker, tmp_path, "api", values, API_VALUES)
+    text = "\n".join(problems)
+    assert 'resources.limits.memory: "sk-p…(redacted)": Not a Kubernetes quantity' in text
+    assert KEY not in text and "hunter22" not in text

@@ -112,7 +112,11 @@ def test_render_writes_manifests_and_a_table(tmp_path: Path, chartkit: Chartkit)
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"image": {"repository": "x/y", "tagg": "1.0"}}, "image", "tagg"),
+        (
+            {"image": {"repository": "x/y", "tagg": "1.0"}},
+            "image.tagg",
+            "unknown key 'tagg': did you mean image.tag?",
+        ),
         ({"service": {"port": "eighty"}}, "service.port", "not of type 'integer'"),
         ({"replicaCount": "two"}, "replicaCount", "not of type 'integer'"),
     ],
@@ -146,7 +150,10 @@ def test_a_malformed_inventory_entry_is_named(tmp_path: Path) -> None:
 
 def test_the_commands_in_the_order_help_lists_them() -> None:
     usage = build_parser().format_usage()
-    assert "{render,lint,schema,docs,capacity,plan,verify,changed,gitops}" in usage
+    assert (
+        "{render,lint,schema,docs,capacity,plan,verify,changed,diff,gitops,package,publish}"
+        in usage
+    )
 
 
 def summaries(stdout: str) -> list[str]:

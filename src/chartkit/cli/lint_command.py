@@ -1,5 +1,9 @@
-"""`chartkit lint`: `helm lint --strict` of every release's chart with its values, with
-every pinned helm (one helm process per core at a time, reported in order)."""
+"""`chartkit lint`: each release's values files checked on their own (duplicated keys,
+unknown keys with the nearest valid one, the schema's words for a failed pattern), then
+`helm lint --strict` of its chart with its values, with every pinned helm (a chart's own
+refusal included, which helm's lint mode only logs); and every chart's metadata and
+CHANGELOG.md (chartkit.delivery.changelog). One helm process per core at a time, reported
+in order."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from chartkit.checks.values_files import ValuesChecker
+from chartkit.delivery.changelog import metadata_problems
 from chartkit.releases.inventory import Release, load
 from chartkit.releases.render import Renderer, default_workers
 from chartkit.tools.helm import HelmError
@@ -21,27 +27,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, root: Path) -> int:
     inventory = load(root)
     renderer = Renderer(root)
+    checker = ValuesChecker(root)
     versions = [args.helm] if args.helm else renderer.toolbox.helm_versions()
     lints = [(r, v) for r in inventory.select(args.releases) for v in versions]
-
-    def lint(item: tuple[Release, str]) -> HelmError | None:
-        release, version = item
-        try:
-            renderer.helm(version).lint(
-                release.chart, release.values, strict=True, namespace=release.namespace
-            )
-        except HelmError as error:
-            return error
-        return None
-
     failures = 0
     with ThreadPoolExecutor(default_workers()) as pool:
-        for (release, version), error in zip(lints, pool.map(lint, lints), strict=True):
-            if error is None:
-                print(f"lint ok    {release.name} (helm {version})")
-            else:
+        found = pool.map(lambda item: lint_release(renderer, checker, *item), lints)
+        for (release, version), problems in zip(lints, found, strict=True):
+            if problems:
                 failures += 1
-                print(
-                    f"lint FAIL  {release.name} (helm {version}):\n{error.stderr}", file=sys.stderr
-                )
+                print(f"lint FAIL  {release.name} (helm {version}):", file=sys.stderr)
+                for line in problems:
+                    print(f"  {line}", file=sys.stderr)
+            else:
+                print(f"lint ok    {release.name} (helm {version})")
+    for chart_yaml in sorted((root / "charts").glob("*/Chart.yaml")):
+        problems = metadata_problems(chart_yaml.parent)
+        failures += len(problems)
+        for problem in problems:
+            print(f"lint FAIL  {problem}", file=sys.stderr)
+        if not problems:
+            print(f"lint ok    charts/{chart_yaml.parent.name}: Chart.yaml metadata, CHANGELOG.md")
     return 1 if failures else 0
+
+
+def lint_release(
+    renderer: Renderer, checker: ValuesChecker, release: Release, version: str
+) -> list[str]:
+    """The release's problems with one helm version, one line each ([] when it lints)."""
+    files = list(release.values)
+    reported = [p for f in files for p in checker.check(release.chart, f)]
+    redact = checker.redactor(files)
+    lines = [redact(f"values: {problem}") for problem in reported]
+    try:
+        renderer.helm(version).lint(
+            release.chart, release.values, strict=True, namespace=release.namespace
+        )
+    except HelmError as error:
+        refusal = checker.refusal(release.chart, files, error.stderr, reported, lint=True)
+        lines += [f"lint: {line}" for line in refusal]
+    return lines

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from chartkit.releases.inventory import InventoryError, find_root
+from chartkit.releases.yaml_file import YamlFileError
 from chartkit.tools.toolbox import ToolMissingError
 
 DESCRIPTION = "The chartkit command line."
@@ -45,9 +46,24 @@ COMMANDS = (
         "changed_command",
     ),
     (
+        "diff",
+        "the rendered objects a change adds, removes and changes, per release and environment",
+        "diff_command",
+    ),
+    (
         "gitops",
         "Argo CD (AppProject, ApplicationSets) or Flux (source, HelmReleases) objects",
         "gitops_command",
+    ),
+    (
+        "package",
+        "versioned chart archives in build/charts/, the library chart bundled",
+        "package_command",
+    ),
+    (
+        "publish",
+        "push the archives to an OCI registry; never overwrite a published version",
+        "publish_command",
     ),
 )
 
@@ -87,35 +103,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except BrokenPipeError:  # `chartkit render | head`: the reader has gone
-        code = code or 1
+    except BrokenPipeError:
+        code = code or _stdout_closed()
     os._exit(code)
 
 
 def run(argv: Sequence[str]) -> int:
-    try:
-        return dispatch(argv)
-    except BrokenPipeError:  # `chartkit render | head`: the reader has gone
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-
-
-def dispatch(argv: Sequence[str]) -> int:
+    """Run one command. Bad input ends in one line per problem on stderr and exit 2 (or the
+    command's own code), never a traceback; so does a reader that closes the pipe early
+    (`chartkit plan --json | head`)."""
     argv = list(argv)
     names = {name for name, _, _ in COMMANDS}
     command = next((word for word in argv[:1] if word in names), "")
     args = build_parser(command).parse_args(argv)
     try:
-        return int(args.handler(args, find_root()))
+        code = int(args.handler(args, find_root()))
+        sys.stdout.flush()  # a closed pipe shows here, inside the try
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
+    except KeyboardInterrupt:
+        print("chartkit: interrupted", file=sys.stderr)
+        return 130
     except Exception as error:
-        if not isinstance(error, user_errors()):
-            raise
-        print(f"chartkit: {error}", file=sys.stderr)
-        return 2
+        if isinstance(error, user_errors()):
+            return _refused(str(error))
+        if isinstance(error, OSError):  # a file chartkit reads or writes
+            where = f"{error.filename}: " if error.filename else ""
+            return _refused(f"{where}{error.strerror or error}")
+        raise
 
 
 def user_errors() -> tuple[type[Exception], ...]:
     """What a command refuses with a message (exit 2), never a traceback."""
     from chartkit.tools.readme_generator import DocsError  # only `docs` needs its module
 
-    return (InventoryError, ToolMissingError, DocsError)
+    return (InventoryError, ToolMissingError, DocsError, YamlFileError)
+
+
+def _refused(message: str) -> int:
+    print(f"chartkit: {' '.join(message.split())}", file=sys.stderr)
+    return 2
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout went away (Python's advice for SIGPIPE): point stdout at
+    devnull, so the flush at exit raises nothing, and exit 1 as Python does on EPIPE."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no file (captured in-process): nothing to flush
+        pass
+    finally:
+        os.close(devnull)
+    return 1

@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--helm", help="helm version to render with (default: the pinned one)")
     parser.add_argument("--out", default="build/manifests", help="output directory")
     parser.add_argument(
+        "--strict", action="store_true", help="warnings are problems too (exit 1 when any)"
+    )
+    parser.add_argument(
         "--jobs", type=positive_int, help="helm processes at once (default: one per core)"
     )
 
@@ -48,10 +51,14 @@ def positive_int(text: str) -> int:
     return int(text)
 
 
-def write_manifest(report: ReleaseReport, out_dir: Path) -> Path:
+def manifest_path(report: ReleaseReport, out_dir: Path) -> Path:
     directory = out_dir / report.overlay.name if report.overlay else out_dir
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{report.release.name}.yaml"
+    return directory / f"{report.release.name}.yaml"
+
+
+def write_manifest(report: ReleaseReport, out_dir: Path) -> Path:
+    path = manifest_path(report, out_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
     assert report.manifest is not None
     header = (
         f"# Release {report.release.name} (chart {report.release.chart_name}, namespace "
@@ -72,11 +79,11 @@ def chosen_overlays(args: argparse.Namespace, inventory: Inventory) -> list[Over
     return [inventory.overlay(name) for name in args.overlay]
 
 
-def print_block(
-    reports: list[ReleaseReport], where: Path, kube_versions: list[str], seconds: float
-) -> None:
-    """The table, each failed release's problems (stderr) and the summary line."""
-    from chartkit.cli.release_table import table  # imported while helm runs, see below
+def print_block(reports: list[ReleaseReport], strict: bool) -> tuple[int, int]:
+    """The table, each failed release's problems and the warnings (stderr); (failed,
+    warnings)."""
+    from chartkit.checks.canary_weights import weight_warnings
+    from chartkit.cli.release_table import table  # both imported while helm runs, see below
 
     print(table(reports))
     failed = [r for r in reports if not r.ok]
@@ -84,11 +91,15 @@ def print_block(
         print(f"\n{report.label}:", file=sys.stderr)
         for line in report.problems():
             print(f"  {line}", file=sys.stderr)
-    print(
-        f"\n{len(reports)} release(s) rendered to {where}/ and validated "
-        f"against Kubernetes {', '.join(kube_versions)} in "
-        f"{seconds:.1f}s: {len(reports) - len(failed)} ok, {len(failed)} failed"
-    )
+    warnings = [
+        line
+        for report in reports
+        if report.manifest is not None
+        for line in weight_warnings(report.label, report.manifest.objects)
+    ]
+    for line in warnings:
+        print(f"{'problem' if strict else 'warning'}: {line}", file=sys.stderr)
+    return len(failed), len(warnings)
 
 
 def run(args: argparse.Namespace, root: Path) -> int:
@@ -100,34 +111,46 @@ def run(args: argparse.Namespace, root: Path) -> int:
     renderer = Renderer(root, workers=args.jobs)
     renderer.prefetch(render for block in blocks for render in block)
     try:
-        return check_and_report(root / args.out, renderer, blocks, started)
+        return check_and_report(args, root / args.out, renderer, blocks, started)
     finally:
         renderer.close()  # after an error, the renders not started yet are dropped
 
 
 def check_and_report(
-    out_dir: Path, renderer: Renderer, blocks: list[list[ReleaseRender]], started: float
+    args: argparse.Namespace,
+    out_dir: Path,
+    renderer: Renderer,
+    blocks: list[list[ReleaseRender]],
+    started: float,
 ) -> int:
     """Check the renders in order: write the manifests and print one block per overlay."""
-    # helm is running: load the checks and the table meanwhile
+    # helm is running: load the checks and what prints them meanwhile
+    from chartkit.checks import canary_weights  # noqa: F401  (print_block's warnings)
     from chartkit.checks.release import ReleaseChecker
     from chartkit.cli import release_table  # noqa: F401  (print_block's table)
 
     checker = ReleaseChecker(renderer)
     reports = checker.check_all(render for block in blocks for render in block)
-    failed = 0
+    failed = warned = 0
     for index, block in enumerate(blocks):
         if index:
             print()
         checked = [next(reports) for _ in block]
         for report in checked:
-            if report.manifest is not None:
+            if report.ok:
                 write_manifest(report, out_dir)
+            else:  # never leave a refused release's manifest where `kubectl apply -f` finds it
+                manifest_path(report, out_dir).unlink(missing_ok=True)
+        block_failed, block_warned = print_block(checked, args.strict)
         overlay = block[0][1] if block else None
         where = out_dir / overlay.name if overlay else out_dir
         if where.is_relative_to(renderer.root):
             where = where.relative_to(renderer.root)
-        kube_versions = checker.validator.kube_versions
-        print_block(checked, where, kube_versions, time.monotonic() - started)
-        failed += sum(not r.ok for r in checked)
-    return 1 if failed else 0
+        print(
+            f"\n{len(checked)} release(s) rendered to {where}/ and validated against "
+            f"Kubernetes {', '.join(checker.validator.kube_versions)} in "
+            f"{time.monotonic() - started:.1f}s: {len(checked) - block_failed} ok, "
+            f"{block_failed} failed"
+        )
+        failed, warned = failed + block_failed, warned + block_warned
+    return 1 if failed or (args.strict and warned) else 0

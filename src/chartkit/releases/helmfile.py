@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from chartkit.releases.yaml_file import yaml_problem
 from chartkit.tools import yaml_io
 
 INVENTORY_FILE = "helmfile.yaml"
@@ -47,7 +48,9 @@ def merge_parts(text: str, where: str = INVENTORY_FILE) -> dict[str, Any]:
     try:
         parts = [part for part in yaml_io.load_all(text) if part is not None]
     except yaml_io.YAMLError as error:
-        raise InventoryError(f"{where} is not valid YAML: {error}") from None
+        problem, line, column = yaml_problem(error, text)
+        at = f" (line {line}, column {column})" if line else ""
+        raise InventoryError(f"{where} is {problem}{at}") from None
     state: dict[str, Any] = {}
     for number, part in enumerate(parts, start=1):
         if not isinstance(part, dict):
