@@ -110,3 +110,10 @@ def test_a_cache_reads_unchanged_files_once_for_their_digest(
     path.write_text("kind: Bigger\n")
     assert cache.files_digest([path]) != first
     assert reads == [path]
+
+
+def test_an_entry_read_with_keep_false_is_not_held_in_memory(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path)
+    assert cache.json("defs", "k", Builds({"a": 1}), keep=False) == {"a": 1}
+    assert cache._memory == {}
+    assert cache.json("defs", "k", Builds("unused"), keep=False) == {"a": 1}  # from disk

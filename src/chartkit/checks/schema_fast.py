@@ -134,6 +134,7 @@ class FastSchemas:
                 f"k8s-{kube_version}-definitions",
                 key,
                 lambda: fast_schema(self.sources.definitions(kube_version)),
+                keep=False,  # the registry holds them now: freed while helm still runs
             )
             self._registries[kube_version] = jsonschema_rs.Registry(
                 [(DEFINITIONS_URI, definitions)]

@@ -54,12 +54,13 @@ class DiskCache:
     def of_repository(cls, root: Path) -> DiskCache:
         return cls(root / CACHE_DIR)
 
-    def json(self, name: str, key: str, build: Callable[[], Any]) -> Any:
-        """The entry `name` for `key`: read back, or built by build() and written."""
-        value = self.read(name, key)
+    def json(self, name: str, key: str, build: Callable[[], Any], keep: bool = True) -> Any:
+        """The entry `name` for `key`: read back, or built by build() and written. With
+        keep=False this cache does not hold on to it (a value used once, then let go)."""
+        value = self.read(name, key, keep)
         if value is None:
             value = build()
-            self.write(name, key, value)
+            self.write(name, key, value, keep)
         return value
 
     def files_digest(self, paths: Iterable[Path]) -> str:
@@ -71,7 +72,7 @@ class DiskCache:
             self._file_digests[stats] = files_digest(paths)
         return self._file_digests[stats]
 
-    def read(self, name: str, key: str) -> Any:
+    def read(self, name: str, key: str, keep: bool = True) -> Any:
         """The entry's value; None when there is none (or it is damaged)."""
         if (name, key) in self._memory:
             return self._memory[(name, key)]
@@ -82,12 +83,14 @@ class DiskCache:
             value = json.loads(path.read_bytes())["value"]
         except (OSError, ValueError, KeyError, TypeError):
             return None  # missing or damaged: build it again
-        self._memory[(name, key)] = value
+        if keep:
+            self._memory[(name, key)] = value
         return value
 
-    def write(self, name: str, key: str, value: Any) -> None:
+    def write(self, name: str, key: str, value: Any, keep: bool = True) -> None:
         """Keep the value (in memory, and on disk when it can), replacing older entries."""
-        self._memory[(name, key)] = value
+        if keep:
+            self._memory[(name, key)] = value
         path = self._path(name, key)
         if path is None:
             return
