@@ -20,7 +20,7 @@ LAYERS = (
     ("releases",),
     ("checks",),
     ("sizing", "monitoring"),
-    ("cluster", "delivery"),
+    ("cluster", "delivery", "migration"),
     ("cli",),
 )
 LAYER = {package: index for index, layer in enumerate(LAYERS) for package in layer}

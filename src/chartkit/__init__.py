@@ -10,6 +10,7 @@ its own only (tests/test_architecture.py checks it):
    monitoring   Prometheus rules, canary analysis, Grafana dashboards, promtool rule tests
 5. cluster      the smoke tests and `verify --server`, against a live cluster
    delivery     the charts and releases a change touches, chart version bumps
+   migration    values files moved onto a chart's current keys (renamed-keys.yaml)
 6. cli          the command line
 """
 

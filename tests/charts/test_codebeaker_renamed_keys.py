@@ -54,8 +54,8 @@ def test_a_1x_values_file_fails_naming_every_old_key_at_once(refuse, helm) -> No
     )
     for line in (
         "api.podAntiAffinity is now api.podAntiAffinityPreset",
-        "api.secretEnv is now api.env (since 2.0.0): each NAME: {secretName: s, key: k} becomes "
-        "NAME: {secretKeyRef: {name: s, key: k}}",
+        "api.secretEnv is now api.env (since 2.0.0): each NAME: {secretName: s, key: k, "
+        "optional: o} becomes NAME: {secretKeyRef: {name: s, key: k, optional: o}}",
         "worker.rollingUpdate.maxSurge is now worker.updateStrategy.rollingUpdate.maxSurge",
         "worker.probes.command is now worker.probes.startup.command and "
         "worker.probes.liveness.command",
