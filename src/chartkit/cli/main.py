@@ -13,6 +13,7 @@ from chartkit.cli import (
     docs_command,
     gitops_command,
     lint_command,
+    migrate_command,
     plan_command,
     render_command,
     schema_command,
@@ -26,6 +27,11 @@ DESCRIPTION = "The chartkit command line."
 # (name, help, module), in the order `chartkit --help` lists them.
 COMMANDS = (
     ("render", "render, validate and police releases", render_command),
+    (
+        "migrate",
+        "rewrite values files onto their chart's current keys (renamed-keys.yaml)",
+        migrate_command,
+    ),
     ("lint", "helm lint --strict every release's chart and values", lint_command),
     (
         "schema",
