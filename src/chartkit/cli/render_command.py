@@ -1,5 +1,10 @@
 """`chartkit render`: render, validate and police releases, write their manifests to
-build/manifests/ and print one row per release, then each problem."""
+build/manifests/ and print one row per release, then each problem.
+
+`--chart <chart> -f <file> [-f <file>...]` checks values files without an inventory entry:
+a release of that chart (named by --release, else by the files' fullnameOverride, else the
+first file's name) goes through the same checks, its manifest written under
+build/manifests/charts/<chart>/."""
 
 from __future__ import annotations
 
@@ -11,8 +16,14 @@ from pathlib import Path
 import yaml
 
 from chartkit.checks.release import ReleaseChecker, ReleaseReport
+from chartkit.cli.chart_release import (
+    ArgumentProblem,
+    chart_directory,
+    chart_release,
+    values_file,
+)
 from chartkit.cli.release_table import table
-from chartkit.releases.inventory import load
+from chartkit.releases.inventory import Release, load
 from chartkit.releases.render import Renderer
 
 
@@ -21,6 +32,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overlay", help="environment overlay from values/env (dev, prod)")
     parser.add_argument("--helm", help="helm version to render with (default: the pinned one)")
     parser.add_argument("--out", default="build/manifests", help="output directory")
+    parser.add_argument(
+        "--chart", help="check the -f values files with this chart, without an inventory entry"
+    )
+    parser.add_argument(
+        "-f",
+        "--values",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a values file for --chart (repeatable, later files win)",
+    )
+    parser.add_argument("--namespace", help="namespace of the --chart release (default: default)")
+    parser.add_argument("--release", help="name of the --chart release")
 
 
 def write_manifest(report: ReleaseReport, out_dir: Path) -> Path:
@@ -39,15 +63,33 @@ def write_manifest(report: ReleaseReport, out_dir: Path) -> Path:
     return path
 
 
+def _chart_release(args: argparse.Namespace, root: Path) -> Release:
+    """The release --chart and -f describe."""
+    if args.releases:
+        raise ArgumentProblem("give release names or --chart with -f files, not both")
+    if not args.chart or not args.values:
+        raise ArgumentProblem("--chart <chart> and -f <values file> go together")
+    chart = chart_directory(root, args.chart)
+    files = [values_file(path) for path in args.values]
+    return chart_release(chart, files, args.release, args.namespace)
+
+
 def run(args: argparse.Namespace, root: Path) -> int:
     inventory = load(root)
+    out_dir = root / args.out
+    try:
+        if args.chart or args.values or args.release or args.namespace:
+            releases = [_chart_release(args, root)]
+            out_dir = out_dir / "charts" / releases[0].chart_name
+        else:
+            releases = inventory.select(args.releases)
+    except ArgumentProblem as error:
+        print(f"chartkit render: {error}", file=sys.stderr)
+        return 2
     checker = ReleaseChecker(Renderer(root))
     overlay = inventory.overlay(args.overlay) if args.overlay else None
     started = time.monotonic()
-    reports = [
-        checker.check(release, overlay, args.helm) for release in inventory.select(args.releases)
-    ]
-    out_dir = root / args.out
+    reports = [checker.check(release, overlay, args.helm) for release in releases]
     for report in reports:
         if report.manifest is not None:
             write_manifest(report, out_dir)
