@@ -1,9 +1,14 @@
 """What ci/smoke/ says: how each chart's releases are exercised (ci/smoke/plan.yaml: the
-upgrade values, canary, shared volume, step timeouts) and each release's smoke values."""
+upgrade values, canary, shared volume, step timeouts, values copied from the release) and
+the smoke values each release is installed with: its chart's ci/smoke/charts/<chart>.yaml,
+then ci/smoke/<release>.yaml where a release needs more."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +16,13 @@ import yaml
 
 from chartkit.cluster.smoke_results import SmokeError
 from chartkit.releases.inventory import Release
+from chartkit.releases.values import merge_values, nest
 
 SMOKE_DIR = Path("ci") / "smoke"
 PLAN_FILE = SMOKE_DIR / "plan.yaml"
+CHART_VALUES_DIR = SMOKE_DIR / "charts"
+# The fromRelease values of each release, written for helm -f (never edited by hand).
+COPIED_VALUES_DIR = Path("build") / "smoke" / "values"
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,8 @@ class ChartPlan:
     upgrade: dict[str, Any]  # --set-json values of the upgrade step
     canary: bool = False
     shared_volume: SharedVolume | None = None
+    # smoke values key -> the release's values key its value is copied from
+    from_release: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -51,14 +62,88 @@ def load_plan(root: Path) -> SmokePlan:
             shared_volume=SharedVolume(str(shared["writer"]), str(shared["reader"]))
             if shared
             else None,
+            from_release={str(k): str(v) for k, v in (entry.get("fromRelease") or {}).items()},
         )
     return SmokePlan(timeouts={k: str(v) for k, v in document["timeouts"].items()}, charts=charts)
 
 
 def smoke_values_file(root: Path, release: Release) -> Path:
+    """The release's own smoke values (optional: only where a release needs more)."""
     return root / SMOKE_DIR / f"{release.name}.yaml"
 
 
+def chart_smoke_values_file(root: Path, chart: str) -> Path:
+    return root / CHART_VALUES_DIR / f"{chart}.yaml"
+
+
+def _read(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise SmokeError(f"{path}: cannot read values: {error}") from None
+
+
+def _lookups(values: Any, pattern: list[str], stars: tuple[str, ...]) -> Iterator[tuple]:
+    """(the keys each `*` matched, the value) for every place pattern matches in values."""
+    if not pattern:
+        yield stars, values
+        return
+    if not isinstance(values, Mapping):
+        return
+    head, rest = pattern[0], pattern[1:]
+    keys = [str(k) for k in values] if head == "*" else [head] if head in values else []
+    for key in keys:
+        yield from _lookups(values[key], rest, (*stars, key) if head == "*" else stars)
+
+
+def copied_values(values: Mapping[str, Any], from_release: Mapping[str, str]) -> dict[str, Any]:
+    """The fromRelease values ({"a.b": "c.d"}: a.b set to the string of values' c.d), as
+    nested values."""
+    copied: dict[str, Any] = {}
+    for target, source in from_release.items():
+        for stars, value in _lookups(values, source.split("."), ()):
+            if value is None or isinstance(value, Mapping | list):
+                continue
+            keys = iter(stars)
+            filled = ".".join(next(keys) if p == "*" else p for p in target.split("."))
+            copied[filled] = str(value).lower() if isinstance(value, bool) else str(value)
+    return nest(copied)
+
+
+def _write_copied(root: Path, release: Release, values: dict[str, Any]) -> Path:
+    path = root / COPIED_VALUES_DIR / f"{release.name}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = (
+        f"# Smoke values of release {release.name} copied from its own values "
+        f"({PLAN_FILE}: fromRelease). Written by chartkit: edit the plan, not this file.\n"
+        + yaml.safe_dump(values, sort_keys=True)
+    )
+    if path.is_file() and path.read_text() == text:
+        return path
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(handle, "w") as out:
+        out.write(text)
+    os.replace(temporary, path)
+    return path
+
+
 def release_values(root: Path, release: Release) -> list[Path]:
-    """The files a smoke install uses: the release's own, then its smoke values."""
-    return [*release.values, smoke_values_file(root, release)]
+    """The files a smoke install uses: the release's own, its chart's smoke values, the
+    release's own smoke values where it has them, then the values the plan copies from the
+    release (build/smoke/values/<release>.yaml)."""
+    chart_file = chart_smoke_values_file(root, release.chart_name)
+    if not chart_file.is_file():
+        raise SmokeError(
+            f"{chart_file.relative_to(root)} does not exist: every chart with a release has "
+            "its smoke values there (the stand-in image and what a smoke cluster lacks)"
+        )
+    files = [*release.values, chart_file]
+    if smoke_values_file(root, release).is_file():
+        files.append(smoke_values_file(root, release))
+    plan = load_plan(root).charts.get(release.chart_name)
+    if plan and plan.from_release:
+        layers = [_read(release.chart / "values.yaml"), *(_read(f) for f in files)]
+        copied = copied_values(merge_values(*layers), plan.from_release)
+        if copied:
+            files.append(_write_copied(root, release, copied))
+    return files
