@@ -1,47 +1,49 @@
 """charts/api with each service's own values file: names, port, labels, env, images, and the
 environment overlays, as `helm upgrade --install <svc>-api charts/api -f values/<svc>.yaml`
-renders them."""
+renders them. The services are the inventory's releases of charts/api, and what each one
+should render (namespace, port, image) is read from the inventory and its values."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from chartkit.checks import policy
 from chartkit.checks.schema import SchemaValidator
+from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
+from chartkit.releases.values import merge_values
 
 CHART = "api"
 DEV = "values/env/dev.yaml"
 PROD = "values/env/prod.yaml"
+ROOT = find_root(Path(__file__).parent)
+INVENTORY = load(ROOT)
+SERVICES = [r.name for r in INVENTORY.releases if r.chart_name == CHART]
 
-# values file stem -> (namespace, port)
-SERVICES: dict[str, tuple[str, int]] = {
-    "my-ktube": ("my-ktube", 8001),
-    "skillprepai": ("skillprepai", 8005),
-    "univprepai": ("univprepai", 8006),
-    "majorprepai": ("majorprepai", 8007),
-    "collegeprepai": ("collegeprepai", 8008),
-    "dreamseedai": ("dreamseedai", 8009),
-    "seedtest": ("seedtest", 8009),
-    "mpcstudy": ("mpcstudy", 8010),
-    "mediprepai": ("mediprepai", 8011),
-}
+
+def values_of(name: str) -> dict[str, Any]:
+    """The values a release renders with: the chart's defaults, then its files."""
+    release = INVENTORY.release(name)
+    files = [release.chart / "values.yaml", *release.values]
+    return merge_values(*(yaml.safe_load(f.read_text()) for f in files))
 
 
 @pytest.fixture(scope="session")
 def release(render_chart):
     """The service's release as its team deploys it, optionally with an overlay."""
 
-    def _render(service: str, *overlays: str, helm: str = "4.1.4") -> Manifest:
-        namespace, _ = SERVICES[service]
+    def _render(name: str, *overlays: str, helm: str = "4.1.4") -> Manifest:
+        entry = INVENTORY.release(name)
         return render_chart(
             CHART,
-            f"values/{service}.yaml",
+            *(str(v) for v in entry.values),
             *overlays,
-            release=f"{service}-api",
-            namespace=namespace,
+            release=entry.name,
+            namespace=entry.namespace,
             helm=helm,
         )
 
@@ -52,25 +54,21 @@ def env_of(item: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {entry["name"]: entry for entry in item.get("env") or []}
 
 
-def test_every_api_release_of_the_inventory_has_a_case_here(inventory) -> None:
-    api_releases = {r.name for r in inventory.releases if r.chart_name == "api"}
-    assert api_releases == {f"{service}-api" for service in SERVICES}
-    for service, (namespace, _) in SERVICES.items():
-        entry = inventory.release(f"{service}-api")
-        assert entry.namespace == namespace
-        assert [str(v) for v in entry.values][-1].endswith(f"values/{service}.yaml")
+def test_the_inventory_has_api_services() -> None:
+    assert SERVICES and {"seedtest-api", "mpcstudy-api"} <= set(SERVICES)
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_names_port_and_labels(release, service: str) -> None:
-    namespace, port = SERVICES[service]
-    name = f"{service}-api"
+    namespace = INVENTORY.release(service).namespace
+    port = values_of(service)["service"]["port"]
+    name = values_of(service)["fullnameOverride"] or service
     manifest = release(service)
 
     rollout = manifest.get("Rollout", name)
     for obj in manifest:
         assert obj["metadata"]["namespace"] == namespace
-        assert obj["metadata"]["labels"]["app.kubernetes.io/instance"] == name
+        assert obj["metadata"]["labels"]["app.kubernetes.io/instance"] == service
     for kind in ("Rollout", "Service", "ServiceMonitor", "AnalysisTemplate", "ServiceAccount"):
         assert manifest.get(kind).get("metadata")["name"] == name
     assert manifest.get("ConfigMap")["metadata"]["name"] == f"{name}-dashboard"
@@ -83,7 +81,7 @@ def test_names_port_and_labels(release, service: str) -> None:
     assert {p["name"]: p["containerPort"] for p in api["ports"]} == {"http": port}
 
     labels = pod_template_metadata(rollout)["labels"]
-    assert labels["service"] == name
+    assert labels["service"] == values_of(service)["serviceName"]
     assert labels["app.kubernetes.io/name"] == "api"
     assert labels["app.kubernetes.io/version"] == api["image"].rsplit(":", 1)[1]
     # Argo Rollouts sets the version label per ReplicaSet.
@@ -96,8 +94,9 @@ def test_names_port_and_labels(release, service: str) -> None:
 def test_image_is_the_services_own_and_pinned(release, service: str) -> None:
     api = container(release(service).get("Rollout"), "api")
     repository, tag = api["image"].rsplit(":", 1)
-    assert repository == f"ghcr.io/dreamseedai/{service}-api"
-    assert tag and tag != "latest" and tag[0].isdigit()
+    image = values_of(service)["image"]
+    assert repository == "/".join(p for p in (image["registry"], image["repository"]) if p)
+    assert tag == image["tag"] and tag != "latest" and tag[0].isdigit()
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -112,16 +111,22 @@ def test_analysis_and_monitoring_target_the_platform_prometheus(release, service
     assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
 
 
-@pytest.mark.parametrize("service", sorted(set(SERVICES) - {"seedtest"}))
-def test_env_holds_only_plain_settings(release, service: str) -> None:
+@pytest.mark.parametrize("service", SERVICES)
+def test_env_is_the_values_files_plain_settings_and_secret_references(
+    release, service: str
+) -> None:
     api = container(release(service).get("Rollout"), "api")
     env = env_of(api)
-    assert env["LOG_LEVEL"] == {"name": "LOG_LEVEL", "value": "info"}
-    assert all("value" in entry for entry in env.values())
+    for name, value in values_of(service)["env"].items():
+        if isinstance(value, dict):
+            assert env[name] == {"name": name, "valueFrom": value}
+        else:
+            assert env[name] == {"name": name, "value": str(value)}
+    assert all(set(entry) in ({"name", "value"}, {"name", "valueFrom"}) for entry in env.values())
 
 
 def test_seedtest_is_an_r_analytics_client(release) -> None:
-    manifest = release("seedtest")
+    manifest = release("seedtest-api")
     env = env_of(container(manifest.get("Rollout"), "api"))
     assert env["R_ANALYTICS_BASE_URL"]["value"] == (
         "http://r-analytics.seedtest.svc.cluster.local:80"
@@ -134,7 +139,7 @@ def test_seedtest_is_an_r_analytics_client(release) -> None:
 
 
 def test_seedtest_may_reach_r_analytics_and_dns_only(release) -> None:
-    policy_obj = release("seedtest").get("NetworkPolicy")
+    policy_obj = release("seedtest-api").get("NetworkPolicy")
     assert "Egress" in policy_obj["spec"]["policyTypes"]
     egress = policy_obj["spec"]["egress"]
     dns = [rule for rule in egress if {p["port"] for p in rule.get("ports", [])} == {53}]
@@ -169,7 +174,7 @@ def test_r_analytics_admits_seedtest_api_pods(render_release) -> None:
 
 
 def test_mpcstudy_metrics_come_from_the_adapter_sidecar(release) -> None:
-    manifest = release("mpcstudy")
+    manifest = release("mpcstudy-api")
     rollout = manifest.get("Rollout")
     adapter = container(rollout, "metrics-adapter")
     assert adapter["ports"] == [{"name": "metrics", "containerPort": 9117, "protocol": "TCP"}]
@@ -203,11 +208,13 @@ def test_mpcstudy_metrics_come_from_the_adapter_sidecar(release) -> None:
     assert [p["port"] for rule in scrape_rules for p in rule["ports"]] == ["metrics"]
 
 
-def test_other_services_are_scraped_on_http(release) -> None:
-    for service in sorted(set(SERVICES) - {"mpcstudy"}):
-        manifest = release(service)
-        assert [e["port"] for e in manifest.get("ServiceMonitor")["spec"]["endpoints"]] == ["http"]
-        assert [c["name"] for c in pod_spec(manifest.get("Rollout"))["containers"]] == ["api"]
+@pytest.mark.parametrize(
+    "service", [s for s in SERVICES if not values_of(s)["metricsAdapter"]["enabled"]]
+)
+def test_services_without_the_adapter_are_scraped_on_http(release, service: str) -> None:
+    manifest = release(service)
+    assert [e["port"] for e in manifest.get("ServiceMonitor")["spec"]["endpoints"]] == ["http"]
+    assert [c["name"] for c in pod_spec(manifest.get("Rollout"))["containers"]] == ["api"]
 
 
 # -- environment overlays ------------------------------------------------------------------
