@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import kubernetes_validate
+import pytest
 
 from chartkit.checks import podsecurity
 from chartkit.cluster.smoke_config import release_values
@@ -27,6 +28,7 @@ def render(renderer: Renderer, inventory: Inventory, name: str, smoke: bool) -> 
     )
 
 
+@pytest.mark.inventory_wide
 def test_every_release_with_its_smoke_values_runs_under_restricted(
     renderer: Renderer, inventory: Inventory
 ) -> None:

@@ -58,6 +58,7 @@ def render(
     )
 
 
+@pytest.mark.inventory_wide
 def test_every_chart_has_smoke_values_and_a_release_only_what_it_needs() -> None:
     charts = {p.stem for p in (ROOT / CHART_VALUES_DIR).glob("*.yaml")}
     assert charts == {r.chart_name for r in INVENTORY.releases}
@@ -65,6 +66,7 @@ def test_every_chart_has_smoke_values_and_a_release_only_what_it_needs() -> None
     assert own <= set(RELEASES), f"smoke values of no release: {own - set(RELEASES)}"
 
 
+@pytest.mark.inventory_wide
 def test_every_chart_has_a_smoke_plan() -> None:
     plan = load_plan(ROOT)
     charts = {r.chart_name for r in INVENTORY.releases}
@@ -155,6 +157,7 @@ def test_nothing_a_smoke_cluster_cannot_provide(renderer: Renderer, release: str
             assert claim["spec"]["storageClassName"] == "chartkit-smoke-rwx"
 
 
+@pytest.mark.inventory_wide
 def test_canary_upgrade_changes_the_tag_and_pauses(renderer: Renderer) -> None:
     plan = load_plan(ROOT)
     canary = [r for r in INVENTORY.releases if plan.chart(r.chart_name).canary]
@@ -170,6 +173,7 @@ def test_canary_upgrade_changes_the_tag_and_pauses(renderer: Renderer) -> None:
         assert old != new and new.startswith(SMOKE_IMAGE), (old, new)
 
 
+@pytest.mark.inventory_wide
 def test_shared_volume_releases_mount_the_claim_in_both_components(renderer: Renderer) -> None:
     from chartkit.cluster.smoke_objects import claim_mount, rwx_claims
 
@@ -189,6 +193,7 @@ def test_shared_volume_releases_mount_the_claim_in_both_components(renderer: Ren
         assert writer.image.startswith(SMOKE_IMAGE)  # has a shell for kubectl exec
 
 
+@pytest.mark.inventory_wide
 def test_smoke_values_files_say_how_to_use_them() -> None:
     for chart in {r.chart_name for r in INVENTORY.releases}:
         text = (ROOT / CHART_VALUES_DIR / f"{chart}.yaml").read_text()

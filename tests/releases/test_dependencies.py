@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chartkit.releases.dependencies import (
     secrets_made,
     secrets_read,
@@ -89,6 +91,7 @@ def test_shown_needs_from_secrets_and_services() -> None:
     }
 
 
+@pytest.mark.inventory_wide
 def test_needs_cover_every_dependency_the_manifests_show(
     renderer: Renderer, inventory: Inventory
 ) -> None:
