@@ -39,9 +39,10 @@ render: $(VENV)/.installed tools ## render every release to build/manifests/ and
 	$(CHARTKIT) render --overlay prod
 
 # --- checks -------------------------------------------------------------------------------
-lint: setup ## ruff, helm lint --strict, schema and README staleness checks
+lint: setup ## ruff, vulture, helm lint --strict, schema and README staleness checks
 	$(BIN)/ruff check src tests scripts/install-tools scripts/bench
 	$(BIN)/ruff format --check src tests scripts/install-tools scripts/bench
+	$(BIN)/vulture src ci/vulture_allowlist.py --min-confidence 60
 	$(CHARTKIT) lint
 	$(CHARTKIT) schema --check
 	$(CHARTKIT) docs --check

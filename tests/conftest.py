@@ -13,7 +13,8 @@ from chartkit.releases.inventory import Inventory, find_root, load
 from chartkit.releases.manifest import Manifest
 from chartkit.releases.render import Renderer
 from chartkit.tools.helm import HelmError
-from chartkit.tools.promtool import Promtool
+from helpers.promtool import Promtool
+from helpers.values import ComputedValues
 
 REPO_ROOT = find_root(Path(__file__).parent)
 
@@ -36,6 +37,12 @@ def promtool() -> Promtool:
 @pytest.fixture(scope="session")
 def renderer() -> Renderer:
     return Renderer(REPO_ROOT)
+
+
+@pytest.fixture(scope="session")
+def computed_values(renderer: Renderer) -> ComputedValues:
+    """computed_values.of("api", ["values/x.yaml"], set_values={...}): .Values by helm."""
+    return ComputedValues(renderer)
 
 
 RenderChart = Callable[..., Manifest]
@@ -84,8 +91,9 @@ class ChartRelease:
     --set-json values on top: what most chart tests vary."""
 
     render_chart: RenderChart
+    computed_values: ComputedValues
     chart: str
-    values: tuple[str, ...]
+    values_files: tuple[str, ...]
     release: str
     namespace: str
 
@@ -94,13 +102,20 @@ class ChartRelease:
     ) -> Manifest:
         return self.render_chart(
             self.chart,
-            *self.values,
+            *self.values_files,
             *overlays,
             set_values=set_values,
             release=self.release,
             namespace=self.namespace,
             helm=helm,
         )
+
+    def values(
+        self, *overlays: str, set_values: dict[str, Any] | None = None, helm: str | None = None
+    ) -> dict[str, Any]:
+        """`.Values` as helm computes them for the same files and --set-json values."""
+        files = [*self.values_files, *overlays]
+        return self.computed_values.of(self.chart, files, set_values=set_values, helm_version=helm)
 
     def refuse(self, set_values: dict[str, Any], *overlays: str, helm: str | None = None) -> str:
         """helm's error for values it must refuse; fails the test if it renders."""
@@ -113,11 +128,13 @@ class ChartRelease:
 
 
 @pytest.fixture(scope="session")
-def chart_release(render_chart: RenderChart) -> Callable[..., ChartRelease]:
+def chart_release(
+    render_chart: RenderChart, computed_values: ComputedValues
+) -> Callable[..., ChartRelease]:
     """chart_release("api", "values/univprepai.yaml", release=..., namespace=...)."""
 
     def make(chart: str, *values: str, release: str, namespace: str) -> ChartRelease:
-        return ChartRelease(render_chart, chart, values, release, namespace)
+        return ChartRelease(render_chart, computed_values, chart, values, release, namespace)
 
     return make
 

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from chartkit.checks.schema import SchemaValidator
-from chartkit.monitoring.alert_series import alert_placeholders, error_counts, latency_buckets
-from chartkit.monitoring.rule_tests import run_rule_tests
-from chartkit.monitoring.rules import alert_rules, alert_rules_of, rule_file
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, containers, pod_template_metadata
-from chartkit.releases.values import load_values
-from chartkit.tools.promtool import write_yaml
+from helpers.manifests import find
+from helpers.monitoring.alert_series import alert_placeholders, error_counts, latency_buckets
+from helpers.monitoring.rule_tests import AlertTests
+from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
+from helpers.promtool import write_yaml
 
 ROOT = find_root()
 INVENTORY = load(ROOT)
@@ -40,9 +40,14 @@ def render(chart_release):
     return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
 
 
+@pytest.fixture(scope="session")
+def chart_values(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).values
+
+
 def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
     """Labels from the workload the series come from; numbers and times from the values."""
-    workload = manifest.find("Rollout") or manifest.get("Deployment")
+    workload = find(manifest, "Rollout") or manifest.get("Deployment")
     name, namespace = workload["metadata"]["name"], workload["metadata"]["namespace"]
     rules = values["prometheusRule"]
     found: dict[str, Any] = {
@@ -66,14 +71,7 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def run_alert_test(promtool, rules, alert, manifest, values, tmp_path) -> Any:
-    return run_rule_tests(
-        promtool,
-        rules,
-        TESTS / f"{alert}.test.yaml",
-        placeholders(manifest, values),
-        tmp_path / alert,
-    )
+run_alert_test = AlertTests(TESTS, placeholders)
 
 
 # -- when it renders --------------------------------------------------------------------------
@@ -231,14 +229,12 @@ def test_every_alert_has_a_promtool_test_file(render) -> None:
 @pytest.mark.parametrize("alert", list(ALERTS))
 @pytest.mark.parametrize("release", API_RELEASES)
 def test_promtool_unit_tests_of_each_release(
-    render_release, promtool, tmp_path: Path, release: str, alert: str
+    computed_values, render_release, promtool, tmp_path: Path, release: str, alert: str
 ) -> None:
     manifest = render_release(release, "prod")
     entry = INVENTORY.release(release)
-    values = load_values(ROOT, CHART, *map(str, entry.values), PROD)
-    result = run_alert_test(
-        promtool, rule_file(manifest.objects), alert, manifest, values, tmp_path
-    )
+    values = computed_values.of(CHART, [*entry.values, PROD])
+    result = run_alert_test(promtool, manifest, values, alert, tmp_path)
     assert result.ok, f"{release}:\n{result}"
 
 
@@ -271,14 +267,12 @@ CUSTOM = {
 @pytest.mark.parametrize("alert", list(ALERTS))
 @pytest.mark.parametrize("mode", ["rollout", "deployment"])
 def test_promtool_unit_tests_follow_the_values(
-    render, promtool, tmp_path: Path, alert: str, mode: str
+    chart_values, render, promtool, tmp_path: Path, alert: str, mode: str
 ) -> None:
     set_values = {**CUSTOM, "rollouts.enabled": mode == "rollout", "serviceName": "univprepai"}
     manifest = render(PROD, set_values=set_values)
-    values = load_values(ROOT, CHART, VALUES, PROD, set_values=set_values)
-    result = run_alert_test(
-        promtool, rule_file(manifest.objects), alert, manifest, values, tmp_path
-    )
+    values = chart_values(PROD, set_values=set_values)
+    result = run_alert_test(promtool, manifest, values, alert, tmp_path)
     assert result.ok, str(result)
 
 
@@ -309,14 +303,14 @@ MUTATIONS = [
     ("alert", "field", "old", "new"), MUTATIONS, ids=[f"{m[0]}:{m[2]}->{m[3]}" for m in MUTATIONS]
 )
 def test_a_typo_in_the_rule_fails_its_promtool_test(
-    render, promtool, tmp_path: Path, alert, field, old, new
+    chart_values, render, promtool, tmp_path: Path, alert, field, old, new
 ) -> None:
     manifest = render(PROD)
     rules = rule_file(manifest.objects)
-    values = load_values(ROOT, CHART, VALUES, PROD)
-    assert run_alert_test(promtool, rules, alert, manifest, values, tmp_path / "as-rendered").ok
+    values = chart_values(PROD)
+    assert run_alert_test(promtool, manifest, values, alert, tmp_path / "as-rendered", rules).ok
     rule = alert_rules_of(rules)[alert]
     assert old in rule[field], f"{alert}.{field} has no {old!r}: {rule[field]}"
     rule[field] = rule[field].replace(old, new)
-    result = run_alert_test(promtool, rules, alert, manifest, values, tmp_path / "mutated")
+    result = run_alert_test(promtool, manifest, values, alert, tmp_path / "mutated", rules)
     assert not result.ok, f"{alert} with {field} {old!r} -> {new!r} still passes"

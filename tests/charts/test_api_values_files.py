@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from chartkit.checks import policy
 from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
-from chartkit.releases.values import merge_values
+from helpers.manifests import find
 
 CHART = "api"
 DEV = "values/env/dev.yaml"
@@ -25,11 +24,14 @@ INVENTORY = load(ROOT)
 SERVICES = [r.name for r in INVENTORY.releases if r.chart_name == CHART]
 
 
-def values_of(name: str) -> dict[str, Any]:
-    """The values a release renders with: the chart's defaults, then its files."""
-    release = INVENTORY.release(name)
-    files = [release.chart / "values.yaml", *release.values]
-    return merge_values(*(yaml.safe_load(f.read_text()) for f in files))
+@pytest.fixture(scope="session")
+def values_of(computed_values):
+    """The values a release renders with (helm's own coalescing of its chart and files)."""
+
+    def values(name: str) -> dict[str, Any]:
+        return computed_values.of(CHART, INVENTORY.release(name).values)
+
+    return values
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +61,7 @@ def test_the_inventory_has_api_services() -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_names_port_and_labels(release, service: str) -> None:
+def test_names_port_and_labels(release, values_of, service: str) -> None:
     namespace = INVENTORY.release(service).namespace
     port = values_of(service)["service"]["port"]
     name = values_of(service)["fullnameOverride"] or service
@@ -91,7 +93,7 @@ def test_names_port_and_labels(release, service: str) -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_image_is_the_services_own_and_pinned(release, service: str) -> None:
+def test_image_is_the_services_own_and_pinned(release, values_of, service: str) -> None:
     api = container(release(service).get("Rollout"), "api")
     repository, tag = api["image"].rsplit(":", 1)
     image = values_of(service)["image"]
@@ -113,7 +115,7 @@ def test_analysis_and_monitoring_target_the_platform_prometheus(release, service
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_env_is_the_values_files_plain_settings_and_secret_references(
-    release, service: str
+    release, values_of, service: str
 ) -> None:
     api = container(release(service).get("Rollout"), "api")
     env = env_of(api)
@@ -208,13 +210,18 @@ def test_mpcstudy_metrics_come_from_the_adapter_sidecar(release) -> None:
     assert [p["port"] for rule in scrape_rules for p in rule["ports"]] == ["metrics"]
 
 
-@pytest.mark.parametrize(
-    "service", [s for s in SERVICES if not values_of(s)["metricsAdapter"]["enabled"]]
-)
-def test_services_without_the_adapter_are_scraped_on_http(release, service: str) -> None:
+@pytest.mark.parametrize("service", SERVICES)
+def test_services_are_scraped_on_http_unless_the_adapter_serves_metrics(
+    release, values_of, service: str
+) -> None:
     manifest = release(service)
-    assert [e["port"] for e in manifest.get("ServiceMonitor")["spec"]["endpoints"]] == ["http"]
-    assert [c["name"] for c in pod_spec(manifest.get("Rollout"))["containers"]] == ["api"]
+    adapter = values_of(service)["metricsAdapter"]
+    endpoints = [e["port"] for e in manifest.get("ServiceMonitor")["spec"]["endpoints"]]
+    containers = [c["name"] for c in pod_spec(manifest.get("Rollout"))["containers"]]
+    if adapter["enabled"]:
+        assert (endpoints, containers) == (["metrics"], ["api", adapter["name"]])
+    else:
+        assert (endpoints, containers) == (["http"], ["api"])
 
 
 # -- environment overlays ------------------------------------------------------------------
@@ -240,7 +247,7 @@ def test_prod_overlay_hardens(release, service: str) -> None:
     manifest = release(service, PROD)
     rollout = manifest.get("Rollout")
     spec = pod_spec(rollout)
-    hpa = manifest.find("HorizontalPodAutoscaler")
+    hpa = find(manifest, "HorizontalPodAutoscaler")
     if hpa is not None:
         assert "replicas" not in rollout["spec"]
         assert hpa["spec"]["minReplicas"] >= 2

@@ -16,6 +16,7 @@ from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
 from chartkit.sizing.quantity import cpu_millis, memory_bytes
 from chartkit.tools.toolbox import Toolbox
+from helpers.manifests import find
 
 CHART = "codebeaker"
 DEV = "values/codebeaker-dev.yaml"
@@ -373,7 +374,7 @@ def test_api_service_is_clusterip_80_to_5039(bare: Manifest) -> None:
 
 
 def test_loadbalancer_service_is_optional(bare: Manifest, render_chart) -> None:
-    assert bare.find("Service", "codebeaker-api-loadbalancer") is None
+    assert find(bare, "Service", "codebeaker-api-loadbalancer") is None
     manifest = render_chart(
         CHART, set_values={"api.loadBalancer": EVERYTHING_ON["api.loadBalancer"]}
     )
@@ -599,7 +600,7 @@ def test_values_files_hold_the_worker_limit_under_every_overlay(
     files = (values, overlay) if overlay else (values,)
     manifest = render_chart(CHART, *files)
     worker = manifest.get("Deployment", WORKER)
-    hpa = manifest.find("HorizontalPodAutoscaler", WORKER)
+    hpa = find(manifest, "HorizontalPodAutoscaler", WORKER)
     most = hpa["spec"]["maxReplicas"] if hpa else worker["spec"]["replicas"]
     assert 1 <= most <= 10
 

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from chartkit.checks.schema import SchemaValidator
-from chartkit.monitoring.alert_series import alert_placeholders, error_counts, hpa_placeholders
-from chartkit.monitoring.rule_tests import run_rule_tests
-from chartkit.monitoring.rules import alert_rules, alert_rules_of, rule_file
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, pod_template_metadata
-from chartkit.releases.values import load_values
-from chartkit.tools.promtool import write_yaml
+from helpers.manifests import find
+from helpers.monitoring.alert_series import alert_placeholders, error_counts, hpa_placeholders
+from helpers.monitoring.rule_tests import AlertTests
+from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
+from helpers.promtool import write_yaml
 
 ROOT = find_root()
 INVENTORY = load(ROOT)
@@ -42,6 +42,11 @@ def render(chart_release):
     return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
 
 
+@pytest.fixture(scope="session")
+def chart_values(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).values
+
+
 def component(manifest: Manifest, kind: str, name: str) -> dict[str, Any]:
     (found,) = [o for o in manifest.all(kind) if o["metadata"]["labels"].get(COMPONENT) == name]
     return found
@@ -61,7 +66,7 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
         "metric": errors["metric"],
         "status_label": errors["statusLabel"],
     }
-    monitor = manifest.find("ServiceMonitor")
+    monitor = find(manifest, "ServiceMonitor")
     if monitor is not None:
         # the Prometheus operator labels the series with the selected Service's name
         selector = monitor["spec"]["selector"]["matchLabels"]
@@ -86,14 +91,7 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def run_alert_test(promtool, manifest, values, alert, tmp_path, rules=None) -> Any:
-    return run_rule_tests(
-        promtool,
-        rules or rule_file(manifest.objects),
-        TESTS / f"{alert}.test.yaml",
-        placeholders(manifest, values),
-        tmp_path / alert,
-    )
+run_alert_test = AlertTests(TESTS, placeholders)
 
 
 # -- when it renders, and what --------------------------------------------------------------
@@ -229,14 +227,16 @@ def test_every_alert_has_a_promtool_test_file(render) -> None:
 
 
 @pytest.mark.parametrize("alert", list(ALERTS))
-def test_promtool_unit_tests_of_the_release(render_release, render, promtool, tmp_path, alert):
+def test_promtool_unit_tests_of_the_release(
+    chart_values, render_release, render, promtool, tmp_path, alert
+):
     if alert == "CodebeakerApiHighErrorRate":
         # rendered only with the ServiceMonitor, which the values file leaves off
         manifest = render(PROD, set_values=SCRAPED)
-        values = load_values(ROOT, CHART, VALUES, PROD, set_values=SCRAPED)
+        values = chart_values(PROD, set_values=SCRAPED)
     else:
         manifest = render_release(RELEASE, "prod")
-        values = load_values(ROOT, CHART, VALUES, PROD)
+        values = chart_values(PROD)
     result = run_alert_test(promtool, manifest, values, alert, tmp_path)
     assert result.ok, str(result)
 
@@ -259,9 +259,11 @@ CUSTOM = {
 
 
 @pytest.mark.parametrize("alert", list(ALERTS))
-def test_promtool_unit_tests_follow_the_values(render, promtool, tmp_path: Path, alert) -> None:
+def test_promtool_unit_tests_follow_the_values(
+    chart_values, render, promtool, tmp_path: Path, alert
+) -> None:
     manifest = render(PROD, set_values=CUSTOM)
-    values = load_values(ROOT, CHART, VALUES, PROD, set_values=CUSTOM)
+    values = chart_values(PROD, set_values=CUSTOM)
     found = placeholders(manifest, values)
     assert (found["service"], found["hpa"], found["hpa_max"]) == ("beaker-api", "beaker-worker", 7)
     result = run_alert_test(promtool, manifest, values, alert, tmp_path)
@@ -290,10 +292,10 @@ MUTATIONS = [
     ("alert", "field", "old", "new"), MUTATIONS, ids=[f"{m[0]}:{m[2]}->{m[3]}" for m in MUTATIONS]
 )
 def test_a_typo_in_the_rule_fails_its_promtool_test(
-    render, promtool, tmp_path: Path, alert, field, old, new
+    chart_values, render, promtool, tmp_path: Path, alert, field, old, new
 ) -> None:
     manifest = render(PROD, set_values=SCRAPED)
-    values = load_values(ROOT, CHART, VALUES, PROD, set_values=SCRAPED)
+    values = chart_values(PROD, set_values=SCRAPED)
     rules = rule_file(manifest.objects)
     assert run_alert_test(promtool, manifest, values, alert, tmp_path / "as-rendered", rules).ok
     rule = alert_rules_of(rules)[alert]

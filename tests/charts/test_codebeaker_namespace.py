@@ -18,9 +18,9 @@ import pytest
 
 from chartkit.checks import podsecurity, policy
 from chartkit.checks.schema import SchemaValidator
-from chartkit.monitoring.rules import alert_rules
 from chartkit.releases.manifest import Manifest, Object, container, pod_spec
 from chartkit.tools.toolbox import Toolbox
+from helpers.monitoring.rules import alert_rules
 
 CHART = "codebeaker"
 RELEASE = NAMESPACE = "codebeaker"

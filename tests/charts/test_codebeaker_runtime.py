@@ -145,11 +145,9 @@ def test_docker_socket_group_is_configurable(render_chart) -> None:
 def test_docker_socket_as_root_adds_the_run_as_non_root_exemption(render_chart) -> None:
     manifest = render_mode(render_chart, "docker-socket-as-root")
     worker = manifest.get("Deployment", WORKER)
-    assert set(exemptions(worker)) == {"pss-volume-types", "pss-run-as-non-root"}
-    assert violations_of(manifest, WORKER, strip_exemptions=True) == {
-        "pss-volume-types",
-        "pss-run-as-non-root",
-    }
+    as_root = {"pss-volume-types", "pss-run-as-non-root", "pss-run-as-non-root-user"}
+    assert set(exemptions(worker)) == as_root
+    assert violations_of(manifest, WORKER, strip_exemptions=True) == as_root
     assert pod_spec(worker)["securityContext"]["runAsUser"] == 0
 
 

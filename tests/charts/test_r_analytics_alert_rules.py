@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from chartkit.checks.schema import SchemaValidator
-from chartkit.monitoring.alert_series import alert_placeholders, hpa_placeholders, latency_buckets
-from chartkit.monitoring.rule_tests import run_rule_tests
-from chartkit.monitoring.rules import alert_rules, alert_rules_of, rule_file
 from chartkit.releases.inventory import find_root
 from chartkit.releases.manifest import Manifest, containers
-from chartkit.releases.values import load_values
-from chartkit.tools.promtool import write_yaml
+from helpers.manifests import find
+from helpers.monitoring.alert_series import alert_placeholders, hpa_placeholders, latency_buckets
+from helpers.monitoring.rule_tests import AlertTests
+from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
+from helpers.promtool import write_yaml
 
 ROOT = find_root()
 CHART = "r-analytics"
@@ -38,6 +38,11 @@ HELMS = ("4.1.4", "3.18.0")
 @pytest.fixture(scope="session")
 def render(chart_release):
     return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
+
+
+@pytest.fixture(scope="session")
+def chart_values(chart_release):
+    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).values
 
 
 def scraped_service(manifest: Manifest) -> dict[str, Any]:
@@ -67,7 +72,7 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
         "port": container["ports"][0]["containerPort"],
         "histogram": rules["latency"]["histogram"],
     }
-    hpa = manifest.find("HorizontalPodAutoscaler")
+    hpa = find(manifest, "HorizontalPodAutoscaler")
     if hpa is not None:
         assert hpa["spec"]["scaleTargetRef"]["name"] == name
         found.update(hpa_placeholders(hpa))
@@ -76,14 +81,7 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def run_alert_test(promtool, manifest, values, alert, tmp_path, rules=None) -> Any:
-    return run_rule_tests(
-        promtool,
-        rules or rule_file(manifest.objects),
-        TESTS / f"{alert}.test.yaml",
-        placeholders(manifest, values),
-        tmp_path / alert,
-    )
+run_alert_test = AlertTests(TESTS, placeholders)
 
 
 # -- when it renders, and what --------------------------------------------------------------
@@ -215,15 +213,15 @@ def test_every_alert_has_a_promtool_test_file(render) -> None:
 
 @pytest.mark.parametrize("alert", list(ALERTS))
 def test_promtool_unit_tests_of_the_release(
-    render_release, render, promtool, tmp_path: Path, alert: str
+    chart_values, render_release, render, promtool, tmp_path: Path, alert: str
 ) -> None:
     if alert == "RAnalyticsHighLatencyP95":
         # off in the release: tested with the release's values plus the alert turned on
         manifest = render(PROD, set_values=LATENCY_ON)
-        values = load_values(ROOT, CHART, VALUES, PROD, set_values=LATENCY_ON)
+        values = chart_values(PROD, set_values=LATENCY_ON)
     else:
         manifest = render_release(RELEASE, "prod")
-        values = load_values(ROOT, CHART, VALUES, PROD)
+        values = chart_values(PROD)
     result = run_alert_test(promtool, manifest, values, alert, tmp_path)
     assert result.ok, str(result)
 
@@ -245,9 +243,11 @@ CUSTOM = {
 
 
 @pytest.mark.parametrize("alert", list(ALERTS))
-def test_promtool_unit_tests_follow_the_values(render, promtool, tmp_path: Path, alert) -> None:
+def test_promtool_unit_tests_follow_the_values(
+    chart_values, render, promtool, tmp_path: Path, alert
+) -> None:
     manifest = render(PROD, set_values=CUSTOM)
-    values = load_values(ROOT, CHART, VALUES, PROD, set_values=CUSTOM)
+    values = chart_values(PROD, set_values=CUSTOM)
     assert placeholders(manifest, values)["service"] == "analytics"
     result = run_alert_test(promtool, manifest, values, alert, tmp_path)
     assert result.ok, str(result)
@@ -273,10 +273,10 @@ MUTATIONS = [
     ("alert", "field", "old", "new"), MUTATIONS, ids=[f"{m[0]}:{m[2]}->{m[3]}" for m in MUTATIONS]
 )
 def test_a_typo_in_the_rule_fails_its_promtool_test(
-    render, promtool, tmp_path: Path, alert, field, old, new
+    chart_values, render, promtool, tmp_path: Path, alert, field, old, new
 ) -> None:
     manifest = render(PROD, set_values=LATENCY_ON)
-    values = load_values(ROOT, CHART, VALUES, PROD, set_values=LATENCY_ON)
+    values = chart_values(PROD, set_values=LATENCY_ON)
     rules = rule_file(manifest.objects)
     assert run_alert_test(promtool, manifest, values, alert, tmp_path / "as-rendered", rules).ok
     rule = alert_rules_of(rules)[alert]

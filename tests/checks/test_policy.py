@@ -24,6 +24,7 @@ POD = "spec.template.spec"
 C0 = f"{POD}.containers[0]"
 SC0 = f"{C0}.securityContext"
 DIGEST = "sha256:" + "a" * 64
+APPARMOR = "container.apparmor.security.beta.kubernetes.io/"
 
 
 # -- a fully compliant release --------------------------------------------------------------
@@ -215,6 +216,10 @@ def ctr(objects: list[Object]) -> Object:
 
 def sec(objects: list[Object]) -> Object:
     return ctr(objects)["securityContext"]
+
+
+def pod_sec(objects: list[Object]) -> Object:
+    return pod(objects)["securityContext"]
 
 
 def svc(objects: list[Object]) -> Object:
@@ -412,15 +417,129 @@ FAILING: list[Fail] = [
     ),
     Fail(
         "pss-run-as-non-root",
+        "pod-false-container-true",
+        steps(set_in(pod_sec, "runAsNonRoot", False), set_in(sec, "runAsNonRoot", True)),
+        f"{POD}.securityContext.runAsNonRoot",
+    ),
+    # pss-run-as-non-root-user
+    Fail(
+        "pss-run-as-non-root-user",
         "pod-root-user",
-        set_in(lambda o: pod(o)["securityContext"], "runAsUser", 0),
+        set_in(pod_sec, "runAsUser", 0),
         f"{POD}.securityContext.runAsUser",
     ),
     Fail(
-        "pss-run-as-non-root",
+        "pss-run-as-non-root-user",
         "container-root-user",
         set_in(sec, "runAsUser", 0),
         f"{SC0}.runAsUser",
+    ),
+    Fail(
+        "pss-run-as-non-root-user",
+        "init-container-root-user",
+        add_init(securityContext={**container_security(), "runAsUser": 0}),
+        f"{POD}.initContainers[0].securityContext.runAsUser",
+    ),
+    # pss-host-process
+    Fail(
+        "pss-host-process",
+        "pod",
+        set_in(pod_sec, "windowsOptions", {"hostProcess": True}),
+        f"{POD}.securityContext.windowsOptions.hostProcess",
+    ),
+    Fail(
+        "pss-host-process",
+        "ephemeral-container",
+        lambda o: pod(o).__setitem__(
+            "ephemeralContainers",
+            [
+                {
+                    **ephemeral_container(),
+                    "securityContext": {
+                        **ephemeral_container()["securityContext"],
+                        "windowsOptions": {"hostProcess": True},
+                    },
+                }
+            ],
+        ),
+        f"{POD}.ephemeralContainers[0].securityContext.windowsOptions.hostProcess",
+    ),
+    # pss-host-probes
+    Fail(
+        "pss-host-probes",
+        "readiness-http",
+        lambda o: ctr(o)["readinessProbe"]["httpGet"].__setitem__("host", "10.0.0.1"),
+        f"{C0}.readinessProbe.httpGet.host",
+    ),
+    Fail(
+        "pss-host-probes",
+        "pre-stop-tcp",
+        set_in(ctr, "lifecycle", {"preStop": {"tcpSocket": {"port": 80, "host": "node"}}}),
+        f"{C0}.lifecycle.preStop.tcpSocket.host",
+    ),
+    Fail(
+        "pss-host-probes",
+        "sidecar-liveness",
+        add_init(restartPolicy="Always", livenessProbe={"tcpSocket": {"port": 9, "host": "h"}}),
+        f"{POD}.initContainers[0].livenessProbe.tcpSocket.host",
+    ),
+    # pss-apparmor
+    Fail(
+        "pss-apparmor",
+        "pod-unconfined",
+        set_in(pod_sec, "appArmorProfile", {"type": "Unconfined"}),
+        f"{POD}.securityContext.appArmorProfile.type",
+    ),
+    Fail(
+        "pss-apparmor",
+        "container-unconfined",
+        set_in(sec, "appArmorProfile", {"type": "Unconfined"}),
+        f"{SC0}.appArmorProfile.type",
+        message="Unconfined",
+    ),
+    Fail(
+        "pss-apparmor",
+        "annotation-unconfined",
+        lambda o: wl(o)["spec"]["template"]["metadata"].__setitem__(
+            "annotations", {f"{APPARMOR}web": "unconfined"}
+        ),
+        f"spec.template.metadata.annotations[{APPARMOR}web]",
+    ),
+    # pss-selinux
+    Fail(
+        "pss-selinux",
+        "container-type",
+        set_in(sec, "seLinuxOptions", {"type": "spc_t"}),
+        f"{SC0}.seLinuxOptions.type",
+        message="spc_t",
+    ),
+    Fail(
+        "pss-selinux",
+        "pod-user",
+        set_in(pod_sec, "seLinuxOptions", {"user": "system_u"}),
+        f"{POD}.securityContext.seLinuxOptions.user",
+    ),
+    Fail(
+        "pss-selinux",
+        "init-role",
+        add_init(securityContext={**container_security(), "seLinuxOptions": {"role": "r"}}),
+        f"{POD}.initContainers[0].securityContext.seLinuxOptions.role",
+    ),
+    # pss-proc-mount
+    Fail("pss-proc-mount", "unmasked", set_in(sec, "procMount", "Unmasked"), f"{SC0}.procMount"),
+    Fail(
+        "pss-proc-mount",
+        "unmasked-in-a-user-namespace",
+        steps(set_in(pod, "hostUsers", False), set_in(sec, "procMount", "Unmasked")),
+        f"{SC0}.procMount",
+    ),
+    # pss-sysctls
+    Fail(
+        "pss-sysctls",
+        "unsafe",
+        set_in(pod_sec, "sysctls", [{"name": "kernel.msgmax", "value": "65536"}]),
+        f"{POD}.securityContext.sysctls[0].name",
+        message="kernel.msgmax",
     ),
     # pss-seccomp
     Fail(
@@ -748,6 +867,68 @@ PASSING: list[Pass] = [
         steps(*(set_in(pod, f, False) for f in ("hostNetwork", "hostPID", "hostIPC"))),
     ),
     Pass("pss-host-namespaces", "host-users-false", set_in(pod, "hostUsers", False)),
+    Pass(
+        "pss-host-process",
+        "explicit-false",
+        steps(
+            set_in(pod_sec, "windowsOptions", {"hostProcess": False}),
+            set_in(sec, "windowsOptions", {"hostProcess": False}),
+        ),
+    ),
+    Pass(
+        "pss-host-probes",
+        "empty-host",
+        lambda o: ctr(o)["livenessProbe"]["httpGet"].__setitem__("host", ""),
+    ),
+    Pass(
+        "pss-apparmor",
+        "runtime-default-and-localhost",
+        steps(
+            set_in(pod_sec, "appArmorProfile", {"type": "RuntimeDefault"}),
+            set_in(sec, "appArmorProfile", {"type": "Localhost", "localhostProfile": "p"}),
+            lambda o: wl(o)["spec"]["template"]["metadata"].__setitem__(
+                "annotations", {f"{APPARMOR}web": "runtime/default", f"{APPARMOR}x": "localhost/p"}
+            ),
+        ),
+    ),
+    Pass(
+        "pss-selinux",
+        "container-type-and-level",
+        set_in(sec, "seLinuxOptions", {"type": "container_t", "level": "s0:c123,c456"}),
+    ),
+    Pass("pss-proc-mount", "default", set_in(sec, "procMount", "Default")),
+    Pass(
+        "pss-sysctls",
+        "safe-set",
+        set_in(
+            pod_sec,
+            "sysctls",
+            [
+                {"name": "net.ipv4.ip_unprivileged_port_start", "value": "80"},
+                {"name": "net.ipv4.tcp_keepalive_time", "value": "300"},
+            ],
+        ),
+    ),
+    Pass("pss-run-as-non-root-user", "non-zero", set_in(sec, "runAsUser", 1000)),
+    Pass(
+        "pss-run-as-non-root-user",
+        "root-in-a-user-namespace",
+        steps(
+            set_in(pod, "hostUsers", False),
+            set_in(pod_sec, "runAsUser", 0),
+            set_in(pod_sec, "runAsNonRoot", False),
+        ),
+    ),
+    Pass(
+        "pss-seccomp",
+        "windows-pod",
+        steps(
+            set_in(pod, "os", {"name": "windows"}),
+            drop(pod_sec, "seccompProfile"),
+            drop(sec, "allowPrivilegeEscalation"),
+            drop(sec, "capabilities"),
+        ),
+    ),
     Pass("pss-host-ports", "container-port-only", add_init(ports=[{"containerPort": 9000}])),
     Pass(
         "pss-host-ports",

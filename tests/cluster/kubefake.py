@@ -44,12 +44,22 @@ class FakeKubectl(Kubectl):
         return None
 
     def run(
-        self, args: Sequence[str], stdin: str | None = None, timeout: float | None = None
+        self,
+        args: Sequence[str],
+        stdin: str | None = None,
+        timeout: float | None = None,
+        output: Callable[[str], object] | None = None,
     ) -> str:
+        """The handler's stdout; with `output`, also handed to it line by line, as the
+        real wrapper streams what kubectl prints."""
         self.calls.append(list(args))
         self.stdins.append(stdin)
         handler = self._handler(args)
-        return handler(list(args), stdin) if handler else ""
+        out = handler(list(args), stdin) if handler else ""
+        if output is not None:
+            for line in out.splitlines():
+                output(line)
+        return out
 
     def applied(self) -> list[dict[str, Any]]:
         """Every object passed to apply, in order."""

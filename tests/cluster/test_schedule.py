@@ -43,6 +43,12 @@ def test_order_without_needs_keeps_the_given_order_and_ignores_other_groups() ->
     assert schedule.order_by_needs(["x", "y"], {}) == ["x", "y"]
 
 
+def test_a_chain_of_needs_comes_first_and_others_keep_their_place() -> None:
+    needs = {"reader": ("middle",), "middle": ("first",)}
+    order = schedule.order_by_needs(["reader", "solo", "middle", "first"], needs)
+    assert order == ["solo", "first", "middle", "reader"]
+
+
 def test_groups_run_in_parallel() -> None:
     # Each item waits at a barrier for the other: run one after the other, it would time out.
     barrier = threading.Barrier(2, timeout=10)
@@ -83,16 +89,20 @@ def test_a_failing_item_is_raised_after_the_others_finished() -> None:
     assert sorted(finished) == ["x", "y"]
 
 
-def test_progress_lines_give_elapsed_time_release_step_and_duration() -> None:
+def test_progress_lines_name_the_release_and_the_step_s_duration() -> None:
     now = [100.0]
     lines: list[str] = []
     progress = schedule.Progress(lines.append, clock=lambda: now[0])
     now[0] = 112.34
-    progress.report("r-analytics", "install", "ok", 8.06)
-    progress.report("seedtest-api", "upgrade", "FAILED: timed out")
+    progress.step("r-analytics", "install", True, 8.06, "revision 1")
+    progress.step("seedtest-api", "upgrade", False, 41.25, "Error: timed out\nmore")
+    progress.step("eventstorming", "test", True, 3.0)
+    progress.output("r-analytics")("STATUS: deployed")
     progress.note("deleting kind cluster chartkit-smoke")
     assert lines == [
-        "[   12.3s] r-analytics              install            ok (8.1s)",
-        "[   12.3s] seedtest-api             upgrade            FAILED: timed out",
+        "[r-analytics] install done in 8.1s: revision 1",
+        "[seedtest-api] upgrade FAILED after 41.2s: Error: timed out",
+        "[eventstorming] test done in 3.0s",
+        "[r-analytics] STATUS: deployed",
         "[   12.3s] deleting kind cluster chartkit-smoke",
     ]

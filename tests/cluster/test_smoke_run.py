@@ -13,6 +13,7 @@ from kubefake import FakeKubectl, failure
 
 from chartkit.cluster import schedule
 from chartkit.cluster.prereq_config import load_config
+from chartkit.cluster.release_run import ReleaseRun
 from chartkit.cluster.smoke import SmokeRun
 from chartkit.cluster.smoke_config import load_plan
 from chartkit.cluster.smoke_context import SmokeContext
@@ -175,6 +176,17 @@ class FakeCluster:
         )
         status["images"][new_hash] = tag
 
+    def printed(self, args: list[str]) -> str:
+        """What helm prints while a cluster command runs (its stdout is "" here)."""
+        release = args[2] if args[:2] == ["upgrade", "--install"] else args[1]
+        said = {
+            "upgrade": f'Release "{release}" has been upgraded. Happy Helming!\nSTATUS: deployed\n',
+            "test": f"NAME: {release}\nPhase: Succeeded\n",
+            "rollback": "Rollback was a success! Happy Helming!\n",
+            "uninstall": f'release "{release}" uninstalled\n',
+        }
+        return said.get(args[0], "")
+
     def history(self, release: str, namespace: str) -> list[dict[str, Any]]:
         return [{"revision": self.revisions[release], "status": "deployed", "description": ""}]
 
@@ -187,7 +199,9 @@ class FakeHelm(Helm):
         super().__init__(binary=Path("/fake/helm"), kube_context="smoke")
         object.__setattr__(self, "fake", fake)
 
-    def run(self, args, timeout=None, stdout_in_error=False):  # type: ignore[override]
+    def run(self, args, timeout=None, stdout_in_error=False, output=None):  # type: ignore[override]
+        """helm's answer from the fake cluster; with `output`, what helm prints on its way,
+        line by line, as the real wrapper streams it."""
         args = list(args)
         if args[0] == "version":
             return "v4.1.4"
@@ -198,7 +212,11 @@ class FakeHelm(Helm):
             if args[args.index("--output") + 1] == "json":
                 return json.dumps(rows)
             return "\n".join(f"{r['revision']} {r['status']}" for r in rows)
-        return self.fake.helm_run(args, timeout)
+        out = self.fake.helm_run(args, timeout)
+        if output is not None:
+            for line in (self.fake.printed(args) + out).splitlines():
+                output(line)
+        return out
 
 
 def context(
@@ -277,7 +295,14 @@ def test_every_release_goes_through_every_step(
     ]
     assert not fake.revisions  # everything uninstalled
     # a progress line per step, with the release and its duration
-    assert any(re.search(r"\] seedtest-api +canary +ok \(\d+\.\ds\)", line) for line in lines)
+    for name, result in results.items():
+        for step in result.steps:
+            done = [line for line in lines if line.startswith(f"[{name}] {step.name} done in ")]
+            assert len(done) == 1, (name, step.name, done)
+    assert any(
+        re.fullmatch(r"\[seedtest-api\] canary done in \d+\.\ds: seedtest-api paused .*", line)
+        for line in lines
+    )
     assert lines[0].endswith("4 release(s) in 3 namespace(s), 3 at a time")
 
 
@@ -406,7 +431,12 @@ def test_a_failed_step_stops_its_release_collects_diagnostics_and_still_uninstal
     assert "app.kubernetes.io/instance=eventstorming" in logs
     summary = result.summary()
     assert "FAIL test" in summary and "diagnostics:" in summary
-    assert any("eventstorming" in line and "FAILED: " in line for line in lines)
+    (failed,) = [line for line in lines if "FAILED" in line]
+    assert re.fullmatch(
+        r"\[eventstorming\] test FAILED after \d+\.\ds: helm test failed \(exit 1\): "
+        r"Error: pod eventstorming-test-connection failed",
+        failed,
+    )
     # the other namespaces were not affected
     assert results["codebeaker"].ok and results["r-analytics"].ok
 
@@ -543,3 +573,63 @@ def test_a_kept_clusters_volume_is_made_afresh(
         "--timeout=60s"
     )
     assert fake.kubectl.calls[delete + 1][0] == "apply"
+
+
+def test_long_commands_stream_their_output_prefixed_with_the_release(
+    repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
+) -> None:
+    _, lines = run(repo_root, inventory, renderer, fake, tmp_path)
+    said = [
+        '[eventstorming] Release "eventstorming" has been upgraded. Happy Helming!',
+        "[eventstorming] NAME: eventstorming",
+        "[eventstorming] Rollback was a success! Happy Helming!",
+        '[eventstorming] release "eventstorming" uninstalled',
+    ]
+    for line in said:
+        assert line in lines
+    # each command's output comes before the line that ends its step
+    for output, step in zip(said[1:], ("test", "rollback", "uninstall"), strict=True):
+        done = next(
+            i for i, line in enumerate(lines) if line.startswith(f"[eventstorming] {step} done")
+        )
+        assert lines.index(output) < done
+    # the states a Rollout goes through while waited for, and its promotions
+    assert "[seedtest-api] Rollout seedtest-api: phase Paused, step 1/2" in lines
+    assert "[seedtest-api] Rollout seedtest-api: promoted" in lines
+    releases = "|".join(RELEASES)
+    strays = [line for line in lines if not re.match(rf"\[(\s*\d+\.\ds|{releases})\] ", line)]
+    assert not strays
+
+
+STREAMING_HELM = """\
+#!/bin/sh
+# helm test --logs as a real process: its pod's log lines come one by one
+release="$2"
+for i in 1 2 3 4 5 6 7 8; do
+  echo "$release log line $i"
+  sleep 0.02
+done
+echo "Phase: Succeeded" >&2
+"""
+
+
+def test_a_real_helm_process_streams_through_subprocess_tee_and_parallel_releases_stay_apart(
+    repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
+) -> None:
+    ctx, lines = context(repo_root, inventory, renderer, fake, tmp_path)
+    script = tmp_path / "helm"
+    script.write_text(STREAMING_HELM)
+    script.chmod(0o755)
+    ctx.helm = Helm(binary=script, kube_context="smoke")
+    runs = [ReleaseRun(ctx, inventory.release(n), n) for n in ("eventstorming", "r-analytics")]
+    assert schedule.run_parallel(runs, lambda r: r.step("test", r.test), 2) == [True, True]
+    for name in ("eventstorming", "r-analytics"):
+        own = [line for line in lines if line.startswith(f"[{name}] ")]
+        assert own[0] == (
+            f"[{name}] $ helm test {name} --namespace {name} --timeout 3m --logs "
+            "--kube-context smoke"
+        )
+        assert own[1:9] == [f"[{name}] {name} log line {i}" for i in range(1, 9)]
+        assert own[9] == f"[{name}] Phase: Succeeded"
+        assert re.fullmatch(rf"\[{name}\] test done in \d+\.\ds", own[10])
+    assert len(lines) == 22

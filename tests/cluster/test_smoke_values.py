@@ -212,10 +212,16 @@ def smoke_repo(tmp_path, own: str | None = None) -> tuple[Release, list[str]]:
     (tmp_path / CHART_VALUES_DIR).mkdir(parents=True)
     for name in ("plan.yaml", "charts/api.yaml"):
         (tmp_path / SMOKE_DIR / name).write_text((ROOT / SMOKE_DIR / name).read_text())
+    (tmp_path / "ci" / "tools.json").write_text((ROOT / "ci" / "tools.json").read_text())
+    (tmp_path / ".tools").symlink_to(ROOT / ".tools")
     (tmp_path / "team.yaml").write_text("service:\n  port: 8123\n")
     if own is not None:
         (tmp_path / SMOKE_DIR / "team-api.yaml").write_text(own)
-    release = Release("team-api", "team", chart, (tmp_path / "team.yaml",))
+    return smoke_repo_files(tmp_path)
+
+
+def smoke_repo_files(tmp_path) -> tuple[Release, list[str]]:
+    release = Release("team-api", "team", tmp_path / "charts" / "api", (tmp_path / "team.yaml",))
     files = [str(p.relative_to(tmp_path)) for p in release_values(tmp_path, release)]
     return release, files
 
@@ -226,6 +232,9 @@ def test_a_release_gets_its_charts_smoke_values_and_its_own_port(tmp_path) -> No
     copied = yaml.safe_load((tmp_path / files[-1]).read_text())
     # service.port from the release's file; metricsAdapter.port from the chart's default
     assert copied == {"env": {"PORT": "8123"}, "metricsAdapter": {"env": {"PORT": "9100"}}}
+    (tmp_path / "team.yaml").write_text("service:\n  port: 8124\n")
+    _, again = smoke_repo_files(tmp_path)
+    assert yaml.safe_load((tmp_path / again[-1]).read_text())["env"] == {"PORT": "8124"}
 
 
 def test_a_releases_own_smoke_values_come_after_its_charts(tmp_path) -> None:

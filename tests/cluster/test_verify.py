@@ -12,49 +12,88 @@ from pathlib import Path
 
 import pytest
 
+from chartkit.cli.main import build_parser
 from chartkit.cli.verify_command import format_result, kubeconfig_hint
 from chartkit.cluster import verify
-from chartkit.releases.inventory import Inventory
+from chartkit.cluster.verify_namespaces import enforced_levels, pod_security_problems
+from chartkit.releases.inventory import Inventory, Release
+from chartkit.releases.manifest import describe
 from chartkit.releases.render import Renderer
 from chartkit.tools.kubectl import Kubectl
+from chartkit.tools.toolbox import Toolbox
 
 ROOT = Path(__file__).resolve().parents[2]
 
-FAKE_KUBECTL = '''#!{python}
-"""A kubectl that knows a few namespaces and rejects the objects named in REJECT."""
+FAKE_KUBECTL = """#!{python}
+\"\"\"A kubectl that knows a few namespaces (NAMESPACES: name or name=enforce level, and the
+ones it was asked to create, kept in FAKE_STATE) and rejects the objects named in REJECT.\"\"\"
 import json, os, sys
 
 raw = args = sys.argv[1:]
 if args[:1] == ["--context"]:
     args = args[2:]
-log = os.environ["FAKE_LOG"]
+log, state_file = os.environ["FAKE_LOG"], os.environ["FAKE_STATE"]
+state = json.load(open(state_file)) if os.path.exists(state_file) else {{}}
+known = dict(state)
+for entry in os.environ["NAMESPACES"].split(","):
+    name, _, level = entry.partition("=")
+    labels = {{"pod-security.kubernetes.io/enforce": level}} if level else {{}}
+    known[name] = {{"metadata": {{"name": name, "labels": labels}}}}
+
+
+def record(**extra):
+    with open(log, "a") as stream:
+        stream.write(json.dumps({{"args": raw, **extra}}) + "\\n")
+
+
+def fail(message):
+    sys.stderr.write(message + "\\n")
+    sys.exit(1)
+
+
 if os.environ.get("FAKE_NO_CLUSTER"):
     sys.stderr.write("E1120 memcache.go:265] couldn't get current server API group list\\n")
-    sys.stderr.write("The connection to the server 127.0.0.1:6443 was refused\\n")
-    sys.exit(1)
+    fail("The connection to the server 127.0.0.1:6443 was refused")
 if args[:3] == ["get", "--raw", "/version"]:
-    print(json.dumps({{"gitVersion": "v1.34.0"}}))
+    print(json.dumps({{"gitVersion": "v1.36.0"}}))
     sys.exit(0)
 if args[:2] == ["get", "namespace"]:
-    if args[2] in os.environ["NAMESPACES"].split(","):
-        print("namespace/" + args[2])
+    if args[2] in known:
+        print(json.dumps(known[args[2]]) if "json" in args else "namespace/" + args[2])
+    sys.exit(0)
+if args[:1] == ["create"]:
+    obj = json.loads(sys.stdin.read())
+    record(object=obj)
+    name = obj["metadata"]["name"]
+    if name in known:
+        fail('Error from server (AlreadyExists): namespaces "' + name + '" already exists')
+    state[name] = {{"metadata": obj["metadata"]}}
+    json.dump(state, open(state_file, "w"))
+    print("namespace/" + name)
+    sys.exit(0)
+if args[:2] == ["delete", "namespace"]:
+    record()
+    state.pop(args[2], None)
+    json.dump(state, open(state_file, "w"))
     sys.exit(0)
 if args[0] == "apply":
     obj = json.loads(sys.stdin.read())
-    with open(log, "a") as stream:
-        stream.write(json.dumps({{"args": raw, "object": obj}}) + "\\n")
+    record(object=obj)
     kind, name = obj["kind"], obj["metadata"]["name"]
+    namespace = obj["metadata"].get("namespace") or args[args.index("--namespace") + 1]
+    if kind != "Namespace" and namespace not in known:
+        fail('Error from server (NotFound): error when creating "STDIN": namespaces "'
+             + namespace + '" not found')
     if kind + "/" + name in os.environ.get("REJECT", "").split(","):
-        sys.stderr.write(
+        fail(
             'Error from server (Forbidden): error when creating "STDIN": ' + kind.lower()
             + ' "' + name + '" is forbidden: violates PodSecurity "restricted:latest": '
-            + "runAsNonRoot != true\\n"
+            + "runAsNonRoot != true"
         )
-        sys.exit(1)
     print(kind.lower() + "/" + name)
     sys.exit(0)
 sys.exit(3)
-'''
+"""
 
 
 @pytest.fixture
@@ -64,13 +103,14 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Kubectl, Path
     binary.chmod(binary.stat().st_mode | stat.S_IEXEC)
     log = tmp_path / "calls.jsonl"
     monkeypatch.setenv("FAKE_LOG", str(log))
+    monkeypatch.setenv("FAKE_STATE", str(tmp_path / "namespaces.json"))
     monkeypatch.setenv("NAMESPACES", "eventstorming,ecp-tenants")
     monkeypatch.setenv("REJECT", "Deployment/eventstorming-generator")
     return Kubectl(binary, context="prod"), log
 
 
 def calls(log: Path) -> list[dict]:
-    return [json.loads(line) for line in log.read_text().splitlines()]
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
 def test_every_object_is_dry_run_and_each_rejection_reported(
@@ -78,7 +118,7 @@ def test_every_object_is_dry_run_and_each_rejection_reported(
 ) -> None:
     kubectl, log = fake
     release = inventory.release("eventstorming")
-    [result] = verify.verify(kubectl, renderer, [release], parallel=4)
+    [result] = verify.verify(kubectl, renderer, [release], verify.VerifyOptions(parallel=4))
     manifest = renderer.render_release(release)
     sent = calls(log)
     assert len(sent) == len(manifest)
@@ -109,22 +149,193 @@ def test_every_object_is_dry_run_and_each_rejection_reported(
     assert lines[1].startswith("     Deployment/eventstorming-generator rejected: deployment ")
 
 
-def test_objects_of_a_missing_namespace_are_not_verified(
+def tenant(inventory: Inventory) -> Release:
+    """An ECP tenant: its release record lives in ecp-tenants, its objects in
+    ecp-ai-<tenant>, a namespace the release itself creates (restricted)."""
+    return next(r for r in inventory.releases if r.chart_name == "ecp-tenant")
+
+
+def own_namespace(renderer: Renderer, release: Release) -> dict:
+    return renderer.render_release(release).get("Namespace")
+
+
+def test_objects_of_the_namespace_the_release_creates_wait_for_it(
     fake: tuple[Kubectl, Path], renderer: Renderer, inventory: Inventory
 ) -> None:
     kubectl, log = fake
-    # an ECP tenant's release record lives in ecp-tenants; its objects in ecp-ai-<tenant>,
-    # a namespace the release itself creates
-    release = next(r for r in inventory.releases if r.chart_name == "ecp-tenant")
+    release = tenant(inventory)
+    namespace = own_namespace(renderer, release)["metadata"]["name"]
     [result] = verify.verify(kubectl, renderer, [release])
     outcomes = {o.object: o.outcome for o in result.objects}
-    namespace = next(o for o in outcomes if o.startswith("Namespace/"))
-    assert outcomes[namespace] == "accepted"
-    others = [o for o in result.objects if not o.object.startswith("Namespace/")]
-    assert others and all(o.outcome == "not-verified" for o in others)
-    assert f"namespace {namespace.split('/')[1]} does not exist" in others[0].message
-    assert [c["object"]["kind"] for c in calls(log)] == ["Namespace"]
-    assert "not verified" in format_result(result)[0]
+    assert outcomes.pop(f"Namespace/{namespace}") == "accepted"
+    assert len(outcomes) > 20 and set(outcomes.values()) == {"after-namespace"}
+    assert result.ok and result.pod_security == []
+    # only the Namespace was sent, and nothing was created
+    assert [(c["args"][2], c["object"]["kind"]) for c in calls(log)] == [("apply", "Namespace")]
+    lines = format_result(result)
+    assert lines[0] == (
+        f"ok   {release.name} (namespace ecp-tenants): 1 accepted, 0 rejected, "
+        f"{len(outcomes)} checked after the release's Namespace is created"
+    )
+    assert "--allow-temporary-namespaces" in lines[1] and "Deployment" in lines[1]
+
+
+def test_a_temporary_namespace_is_made_for_the_check_and_deleted(
+    fake: tuple[Kubectl, Path], renderer: Renderer, inventory: Inventory
+) -> None:
+    kubectl, log = fake
+    release = tenant(inventory)
+    rendered = own_namespace(renderer, release)
+    namespace = rendered["metadata"]["name"]
+    options = verify.VerifyOptions(temporary_namespaces=True)
+    [result] = verify.verify(kubectl, renderer, [release], options)
+    assert result.ok, format_result(result)
+    assert {o.outcome for o in result.objects} == {"accepted"}
+    verbs = [c["args"][2] for c in calls(log)]
+    assert verbs[:2] == ["apply", "create"] and verbs[-1] == "delete"
+    assert verbs.count("apply") == len(renderer.render_release(release))
+    created = calls(log)[1]["object"]
+    assert created["metadata"]["name"] == namespace
+    assert created["metadata"]["labels"] == rendered["metadata"]["labels"]
+    assert created["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert "verify.chartkit.io/temporary" in created["metadata"]["annotations"]
+    assert calls(log)[-1]["args"][2:6] == ["delete", "namespace", namespace, "--ignore-not-found"]
+    applied = [
+        c for c in calls(log) if c["args"][2] == "apply" and c["object"]["kind"] != "Namespace"
+    ]
+    assert {c["args"][c["args"].index("--namespace") + 1] for c in applied} == {namespace}
+
+
+def test_a_rejection_in_the_temporary_namespace_fails(
+    fake: tuple[Kubectl, Path],
+    renderer: Renderer,
+    inventory: Inventory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kubectl, log = fake
+    release = tenant(inventory)
+    deployment = renderer.render_release(release).all("Deployment")[0]["metadata"]["name"]
+    monkeypatch.setenv("REJECT", f"Deployment/{deployment}")
+    options = verify.VerifyOptions(temporary_namespaces=True)
+    [result] = verify.verify(kubectl, renderer, [release], options)
+    assert not result.ok
+    rejected = [o for o in result.objects if o.outcome == "rejected"]
+    assert [o.object for o in rejected] == [f"Deployment/{deployment}"]
+    assert "violates PodSecurity" in rejected[0].message
+    assert calls(log)[-1]["args"][2:4] == ["delete", "namespace"]
+
+
+def test_a_rejected_namespace_fails_and_nothing_is_created(
+    fake: tuple[Kubectl, Path],
+    renderer: Renderer,
+    inventory: Inventory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kubectl, log = fake
+    release = tenant(inventory)
+    namespace = own_namespace(renderer, release)["metadata"]["name"]
+    monkeypatch.setenv("REJECT", f"Namespace/{namespace}")
+    for options in (verify.VerifyOptions(), verify.VerifyOptions(temporary_namespaces=True)):
+        [result] = verify.verify(kubectl, renderer, [release], options)
+        assert not result.ok
+        outcomes = {o.object: o for o in result.objects}
+        assert outcomes.pop(f"Namespace/{namespace}").outcome == "rejected"
+        assert {o.outcome for o in outcomes.values()} == {"not-verified"}
+        assert (
+            f"the release's Namespace {namespace} was rejected"
+            in next(iter(outcomes.values())).message
+        )
+    assert {c["args"][2] for c in calls(log)} == {"apply"}
+
+
+class InterruptedKubectl(Kubectl):
+    """The fake kubectl, interrupted (Ctrl-C) at the first dry run inside `namespace`."""
+
+    def attempt(self, args, stdin=None, timeout=None):  # type: ignore[no-untyped-def]
+        if args[0] == "apply" and object.__getattribute__(self, "namespace") in args:
+            raise KeyboardInterrupt
+        return super().attempt(args, stdin=stdin, timeout=timeout)
+
+
+def test_the_temporary_namespace_is_deleted_when_interrupted(
+    fake: tuple[Kubectl, Path], renderer: Renderer, inventory: Inventory
+) -> None:
+    kubectl, log = fake
+    release = tenant(inventory)
+    namespace = own_namespace(renderer, release)["metadata"]["name"]
+    interrupted = InterruptedKubectl(kubectl.binary, context=kubectl.context)
+    object.__setattr__(interrupted, "namespace", namespace)
+    options = verify.VerifyOptions(temporary_namespaces=True, parallel=1)
+    with pytest.raises(KeyboardInterrupt):
+        verify.verify(interrupted, renderer, [release], options)
+    assert [c["args"][2:5] for c in calls(log)][-1] == ["delete", "namespace", namespace]
+
+
+# the docker-socket worker (a hostPath volume) runs in a namespace of its own
+WORKER_NAMESPACE = "codebeaker-worker"
+WORKER_PROBLEM = (
+    "codebeaker: Deployment/codebeaker-worker needs Pod Security level privileged "
+    "(HostPath Volumes: volume 'docker-socket' is a hostPath volume) but namespace "
+    f"{WORKER_NAMESPACE} enforces {{level}}: its pods would be refused; label the namespace "
+    "pod-security.kubernetes.io/enforce=privileged"
+)
+
+
+def test_a_namespace_stricter_than_the_pods_need_is_named_with_the_label_to_set(
+    fake: tuple[Kubectl, Path],
+    renderer: Renderer,
+    inventory: Inventory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kubectl, _ = fake
+    release = inventory.release("codebeaker")  # the docker-socket worker: a hostPath volume
+    monkeypatch.setenv("NAMESPACES", f"codebeaker=restricted,{WORKER_NAMESPACE}=baseline")
+    [result] = verify.verify(kubectl, renderer, [release])
+    assert {o.outcome for o in result.objects} == {"accepted"}  # workloads pass dry runs
+    assert not result.ok
+    assert result.pod_security == [WORKER_PROBLEM.format(level="baseline")]
+    assert format_result(result)[-1] == f"     Pod Security: {result.pod_security[0]}"
+
+
+@pytest.mark.parametrize(
+    ("labels", "problems"),
+    [
+        ({"pod-security.kubernetes.io/enforce": "restricted"}, 1),
+        ({"pod-security.kubernetes.io/enforce": "baseline"}, 1),
+        ({"pod-security.kubernetes.io/enforce": "privileged"}, 0),
+        ({}, 0),
+    ],
+)
+def test_the_level_each_workload_needs_against_its_namespace_label(
+    renderer: Renderer, inventory: Inventory, labels: dict[str, str], problems: int
+) -> None:
+    objects = renderer.render_release(inventory.release("codebeaker")).objects
+    namespace_of = {describe(o): WORKER_NAMESPACE for o in objects}
+    levels = enforced_levels({WORKER_NAMESPACE: labels}, {})
+    found = pod_security_problems("codebeaker", objects, namespace_of, levels)
+    level = labels.get("pod-security.kubernetes.io/enforce")
+    assert found == [WORKER_PROBLEM.format(level=level)] * problems
+
+
+def test_a_namespace_the_release_creates_enforces_its_own_label() -> None:
+    rendered = {"t": {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "baseline"}}}}
+    assert enforced_levels({}, rendered) == {"t": "baseline"}
+    on_cluster = {"t": {"pod-security.kubernetes.io/enforce": "restricted"}}
+    assert enforced_levels(on_cluster, rendered) == {"t": "restricted"}
+    assert enforced_levels({"t": {}}, rendered) == {}
+
+
+def test_restricted_pods_in_a_restricted_namespace_are_fine(
+    fake: tuple[Kubectl, Path],
+    renderer: Renderer,
+    monkeypatch: pytest.MonkeyPatch,
+    inventory: Inventory,
+) -> None:
+    kubectl, _ = fake
+    monkeypatch.setenv("NAMESPACES", "eventstorming=restricted")
+    monkeypatch.setenv("REJECT", "")
+    [result] = verify.verify(kubectl, renderer, [inventory.release("eventstorming")])
+    assert result.ok and result.pod_security == []
 
 
 def test_no_cluster_is_one_line(
@@ -189,3 +400,31 @@ def test_verify_command_without_a_cluster(tmp_path: Path) -> None:
 def test_verify_command_needs_server() -> None:
     result = chartkit()
     assert result.returncode == 2 and "give --server" in result.stderr
+
+
+def verify_command(kubectl: Kubectl, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    """`chartkit verify` in this process, talking to the fake kubectl."""
+    monkeypatch.setattr(Toolbox, "kubectl", lambda self: kubectl.binary)
+    parsed = build_parser().parse_args(["verify", "--server", "--kube-context", "prod", *args])
+    return int(parsed.handler(parsed, ROOT))
+
+
+def test_the_command_passes_a_tenant_that_would_install_and_fails_a_real_rejection(
+    fake: tuple[Kubectl, Path],
+    renderer: Renderer,
+    inventory: Inventory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    kubectl, _ = fake
+    release = tenant(inventory)
+    assert verify_command(kubectl, monkeypatch, release.name) == 0
+    out = capsys.readouterr().out
+    assert f"ok   {release.name} (namespace ecp-tenants): 1 accepted, 0 rejected, " in out
+    assert "1 release(s) checked: 1 accepted, 0 with rejections" in out
+    deployment = renderer.render_release(release).all("Deployment")[0]["metadata"]["name"]
+    monkeypatch.setenv("REJECT", f"Deployment/{deployment}")
+    assert verify_command(kubectl, monkeypatch, release.name) == 0  # not checked by default
+    code = verify_command(kubectl, monkeypatch, release.name, "--allow-temporary-namespaces")
+    assert code == 1
+    assert f"Deployment/{deployment} rejected: deployment " in capsys.readouterr().out

@@ -159,6 +159,60 @@ def test_smoke_machinery_changes_smoke_everything(repo: Path) -> None:
     assert result.reasons["misc"] == "smoke machinery changed (ci/prereqs.yaml)"
 
 
+def harness(repo: Path) -> None:
+    """A small chartkit: the smoke tests import cluster.run, which imports tools.helm;
+    cli.render imports tools.helm too, and nothing the smoke tests import imports it."""
+    files = {
+        "src/chartkit/__init__.py": "",
+        "src/chartkit/tools/__init__.py": "",
+        "src/chartkit/tools/helm.py": "HELM = 1\n",
+        "src/chartkit/cluster/__init__.py": "",
+        "src/chartkit/cluster/run.py": "from chartkit.tools import helm\n",
+        "src/chartkit/cli/__init__.py": "",
+        "src/chartkit/cli/render.py": "from chartkit.tools.helm import HELM\n",
+        "tests/smoke/test_smoke.py": "from chartkit.cluster.run import helm\n",
+    }
+    for path, text in files.items():
+        write(repo, path, text)
+    commit(repo, "harness")
+    git(repo, "branch", "-f", "main")
+
+
+@pytest.mark.parametrize(
+    "changed",
+    ["src/chartkit/tools/helm.py", "src/chartkit/cluster/run.py", "src/chartkit/tools/__init__.py"],
+)
+def test_a_module_the_smoke_tests_reach_smokes_everything(repo: Path, changed: str) -> None:
+    harness(repo)
+    write(repo, changed, (repo / changed).read_text() + "# changed\n")
+    result = analyse(repo)
+    assert result.releases == ["a-api", "b-api", "jobs", "misc"]
+    assert result.reasons["jobs"] == f"smoke machinery changed ({changed})"
+
+
+def test_a_module_the_smoke_tests_do_not_reach_smokes_nothing(repo: Path) -> None:
+    harness(repo)
+    write(repo, "src/chartkit/cli/render.py", "from chartkit.tools.helm import HELM as H\n")
+    write(repo, "src/chartkit/cli/new.py", "from chartkit.cli import render\n")
+    assert analyse(repo).releases == []
+
+
+def test_the_smoke_tests_reach_the_cluster_code_and_not_the_command_line() -> None:
+    reached = changes.smoke_modules(ROOT)
+    assert {
+        "src/chartkit/cluster/smoke.py",
+        "src/chartkit/cluster/release_run.py",
+        "src/chartkit/checks/podsecurity.py",
+        "src/chartkit/checks/policy/pod_security.py",
+        "src/chartkit/tools/helm.py",
+        "src/chartkit/tools/kubectl.py",
+        "src/chartkit/cluster/__init__.py",
+        "src/chartkit/__init__.py",
+        "tests/conftest.py",
+    } <= reached
+    assert not {f for f in reached if f.startswith(("src/chartkit/cli/", "src/chartkit/delivery/"))}
+
+
 def test_uncommitted_and_untracked_files_count(repo: Path) -> None:
     write(repo, "charts/plain/templates/cm.yaml", "kind: ConfigMap\ndata: {}\n")  # unstaged
     write(repo, "charts/worker/templates/new.yaml", "kind: Service\n")  # untracked
@@ -235,6 +289,9 @@ def test_semver_ordering() -> None:
     keys = [parse_version(v) for v in ordered]
     assert keys == sorted(keys)
     assert parse_version("v1.2.3+build.5") == parse_version("1.2.3")
+    for refused in ("1.0", "01.0.0", "1.0.0-01", "1.2.3-rc..1", "1.2.3.4"):
+        with pytest.raises(ValueError, match="not a SemVer version"):
+            parse_version(refused)
 
 
 # -- command line ---------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from chartkit.delivery.flux import ROLLOUT_HEALTH, FluxSettings, flux_objects
 from chartkit.delivery.gitops_plan import EnvironmentPlan, GitOpsError, plan
 from chartkit.releases.inventory import Inventory, load
 from chartkit.releases.render import Renderer
-from chartkit.releases.values import merge_values
 from chartkit.tools.toolbox import Toolbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -359,7 +358,7 @@ def test_namespaces_enforce_the_pod_security_level_their_pods_need(
 
 
 def test_oci_releases_take_the_chart_from_its_repository_and_the_merged_values(
-    plans: dict[str, EnvironmentPlan], inventory: Inventory
+    plans: dict[str, EnvironmentPlan], inventory: Inventory, renderer: Renderer, tmp_path: Path
 ) -> None:
     objects = flux_objects(OCI, plans["prod"], ROOT)
     sources = {o["metadata"]["name"]: o["spec"] for o in by_kind(objects, "OCIRepository")}
@@ -370,8 +369,14 @@ def test_oci_releases_take_the_chart_from_its_repository_and_the_merged_values(
     assert seedtest["chartRef"] == {"kind": "OCIRepository", "name": "chart-suite-api"}
     release = inventory.release("seedtest-api")
     files = [*release.values, inventory.overlay("prod").path]
-    assert seedtest["values"] == merge_values(*(yaml.safe_load(f.read_text()) for f in files))
     assert seedtest["values"]["global"]["environment"] == "prod"
+    # the inline values render the chart exactly as its values files do
+    inline = tmp_path / "inline.yaml"
+    inline.write_text(yaml.safe_dump(seedtest["values"]))
+    options = {"release": release.name, "namespace": release.namespace}
+    assert renderer.render(release.chart, values_files=[inline], **options) == renderer.render(
+        release.chart, values_files=files, **options
+    )
 
 
 def rollout(phase: str | None, observed: str = "4", generation: int = 4) -> dict[str, Any]:

@@ -60,4 +60,4 @@ def test_chartkit_reads_as_its_packages() -> None:
     graph = import_graph(ROOT / "src")
     assert "chartkit.cli" in graph and "chartkit.tools.helm" in graph
     assert "chartkit.tools.helm" in graph["chartkit.releases.render"]
-    assert graph["chartkit.tools.helm"] == set()
+    assert graph["chartkit.tools.helm"] == {"chartkit.tools.durations", "chartkit.tools.streaming"}

@@ -5,6 +5,8 @@ file holding every old key of a chart, migrated, renders with the chart."""
 from __future__ import annotations
 
 import copy
+import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,8 @@ from chartkit.migration.document import ValuesDocument
 from chartkit.migration.rewrite import Migration, Names, migrate, plain
 from chartkit.migration.table import RenamedKey, renamed_keys
 from chartkit.releases.inventory import find_root, load
-from chartkit.releases.values import merge_values
+from chartkit.releases.values import supplied_values
+from chartkit.tools.helm import Helm
 
 ROOT = find_root(Path(__file__).parent)
 CHARTS = sorted(p.parent for p in (ROOT / "charts").glob("*/renamed-keys.yaml"))
@@ -94,29 +97,39 @@ def nest(path: tuple[str, ...], value: Any, into: dict[str, Any] | None = None) 
     return into
 
 
-def run(chart: Path, text: str, settings: dict[str, Any] | None = None) -> tuple[Migration, str]:
+def run(
+    helm: Helm, chart: Path, text: str, settings: dict[str, Any] | None = None
+) -> tuple[Migration, str]:
+    """Migrate text as a file of chart with the settings in a file before it."""
     document = ValuesDocument(text)
-    base = merge_values(defaults(chart), settings or {})
-    result = migrate(
-        document,
-        renamed_keys(chart),
-        lambda own: merge_values(base, own),
-        Names("sample-api", "team"),
-    )
+
+    def layered(own: dict[str, Any]) -> dict[str, Any]:
+        with tempfile.TemporaryDirectory() as workdir:
+            files = [Path(workdir) / "settings.yaml", Path(workdir) / "own.yaml"]
+            for file, values in zip(files, (settings or {}, own), strict=True):
+                file.write_text(json.dumps(values))
+            return supplied_values(helm, [chart / "values.yaml", *files])
+
+    result = migrate(document, renamed_keys(chart), layered, Names("sample-api", "team"))
     return result, document.text()
+
+
+@pytest.fixture(scope="session")
+def helm(renderer) -> Helm:
+    return renderer.helm()
 
 
 @pytest.mark.parametrize(
     ("chart", "entry"), CASES, ids=[f"{chart.name}:{entry.old}" for chart, entry in CASES]
 )
-def test_each_old_key_moves_to_its_new_keys(chart: Path, entry: RenamedKey) -> None:
+def test_each_old_key_moves_to_its_new_keys(helm, chart: Path, entry: RenamedKey) -> None:
     stars = star_keys(chart, entry) or [""]
     values: dict[str, Any] = {"kept": "before"}
     for star in stars:
         nest(fill(entry.key, star), sample(chart, entry, star), values)
     values["last"] = "after"
     settings = {entry.only_when.key.split(".")[0]: {"enabled": False}} if entry.only_when else {}
-    result, text = run(chart, yaml.safe_dump(values, sort_keys=False), settings)
+    result, text = run(helm, chart, yaml.safe_dump(values, sort_keys=False), settings)
 
     assert not result.manual, result.manual
     migrated = yaml.safe_load(text)
@@ -132,7 +145,7 @@ def test_each_old_key_moves_to_its_new_keys(chart: Path, entry: RenamedKey) -> N
             assert node == expected(entry, value), (target, text)
         if not entry.list_form:
             assert ValuesDocument(text).has(old) is False, text
-    again, unchanged = run(chart, text, settings)
+    again, unchanged = run(helm, chart, text, settings)
     assert not again.changes and unchanged == text
 
 
@@ -142,9 +155,9 @@ def test_each_old_key_moves_to_its_new_keys(chart: Path, entry: RenamedKey) -> N
     ids=[f"{c.name}:{e.old}" for c, e in CASES if e.only_when],
 )
 def test_a_key_kept_only_in_one_mode_is_removed_elsewhere_with_the_reason(
-    chart: Path, entry: RenamedKey
+    helm, chart: Path, entry: RenamedKey
 ) -> None:
-    result, text = run(chart, yaml.safe_dump(nest(entry.key, "canary")))
+    result, text = run(helm, chart, yaml.safe_dump(nest(entry.key, "canary")))
     assert entry.key[0] not in yaml.safe_load(text) or not yaml.safe_load(text)[entry.key[0]]
     for target in entry.targets:
         assert not ValuesDocument(text).has(target)
@@ -163,9 +176,9 @@ def old_form_of_every_key(chart: Path) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("chart", CHARTS, ids=[c.name for c in CHARTS])
-def test_a_file_with_every_old_key_migrated_renders(render_chart, chart, tmp_path) -> None:
+def test_a_file_with_every_old_key_migrated_renders(helm, render_chart, chart, tmp_path) -> None:
     release = next(r for r in load(ROOT).releases if r.chart == chart)
-    result, text = run(chart, yaml.safe_dump(old_form_of_every_key(chart)))
+    result, text = run(helm, chart, yaml.safe_dump(old_form_of_every_key(chart)))
     assert not result.manual, result.manual
     migrated = tmp_path / "migrated.yaml"
     migrated.write_text(text)

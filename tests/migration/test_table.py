@@ -39,7 +39,7 @@ def test_the_notes_migration_acts_on_are_read() -> None:
         "secretKeyRef": {"name": "db", "key": "url"}
     }
     assert not reshape.fits({"secretKeyRef": {"name": "db", "key": "url"}})
-    assert api["sidecars"].list_form and api["servicemonitor"].note_for_reader == ""
+    assert api["sidecars"].list_form and not api["servicemonitor"].list_form
 
 
 def test_every_note_is_acted_on_or_is_for_the_reader() -> None:

@@ -21,12 +21,11 @@ from typing import Any
 import pytest
 import yaml
 
-from chartkit.monitoring.analysis import analysis_queries, analysis_step_args, resolve_args
-from chartkit.monitoring.rule_tests import run_rule_tests
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, pod_template_metadata
-from chartkit.releases.values import load_values
-from chartkit.tools.promtool import Promtool
+from helpers.monitoring.analysis import analysis_queries, analysis_step_args, resolve_args
+from helpers.monitoring.rule_tests import run_rule_tests
+from helpers.promtool import Promtool
 
 ROOT = find_root()
 INVENTORY = load(ROOT)
@@ -390,7 +389,7 @@ def parse_minutes(duration: str) -> int:
 
 
 @pytest.fixture(scope="session")
-def analysis(render_release):
+def analysis(render_release, computed_values):
     def _analysis(release: str, overlay: str | None) -> Analysis:
         entry = INVENTORY.release(release)
         files = [*entry.values] + ([INVENTORY.overlay(overlay).path] if overlay else [])
@@ -398,7 +397,7 @@ def analysis(render_release):
             release,
             overlay,
             render_release(release, overlay),
-            load_values(ROOT, "api", *map(str, files)),
+            computed_values.of("api", files),
         )
 
     return _analysis
@@ -468,7 +467,7 @@ def test_silence_never_promotes_a_canary(analysis, release: str) -> None:
 
 
 def test_scenarios_declare_the_phases_of_the_default_thresholds(repo_root: Path) -> None:
-    chart_values = load_values(repo_root, "api")
+    chart_values = yaml.safe_load((repo_root / "charts" / "api" / "values.yaml").read_text())
     for name, path in THRESHOLDS.items():
         section, key = path.split(".")
         assert chart_values[section][key] == DEFAULT_THRESHOLDS[name]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from chartkit.releases.dependencies import (
+from chartkit.releases.inventory import Inventory
+from chartkit.releases.render import Renderer
+from helpers.dependencies import (
     secrets_made,
     secrets_read,
     services_called,
     services_made,
     shown_needs,
 )
-from chartkit.releases.inventory import Inventory
-from chartkit.releases.render import Renderer
 
 
 def deployment(name: str, env_secret: str | None = None, volume_secret: str | None = None) -> dict:

@@ -84,7 +84,6 @@ def test_real_charts_and_lookup(real: Inventory) -> None:
     assert {c.name for c in charts} == {r.chart_name for r in real.releases}
     first = real.releases[0]
     assert real.release(first.name) is first
-    assert first in real.releases_of_chart(first.chart)
 
 
 # -- a throwaway repository ----------------------------------------------------------------------
@@ -162,7 +161,6 @@ def test_valid_inventory(tmp_path: Path) -> None:
         (root / "charts/api").resolve(),
         (root / "charts/worker").resolve(),
     ]
-    assert inventory.releases_of_chart((root / "charts/api").resolve()) == [api, bare]
 
 
 def test_without_environments_only_default_exists(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from chartkit.releases.inventory import Inventory, Overlay, Release
+from chartkit.releases.inventory import Overlay, Release
 from chartkit.releases.manifest import Manifest
-from chartkit.releases.render import Renderer, crd_api_versions, render_inventory
+from chartkit.releases.render import Renderer, crd_api_versions
 from chartkit.tools.helm import Helm, HelmError
 from chartkit.tools.toolbox import Toolbox
 
@@ -207,18 +207,6 @@ def test_render_release_uses_overlay_last_and_the_platform_api_versions(root: Pa
     renderer.render_release(release, None, helm_version="0.0.2")
     assert calls(root)[1].startswith("0.0.2 template web-prod ")
     assert "env/prod.yaml" not in calls(root)[1]
-
-
-def test_render_inventory_maps_failures_to_their_error(root: Path) -> None:
-    releases = tuple(
-        Release(name=name, namespace="shop", chart=(root / f"charts/{name}").resolve(), values=())
-        for name in ("web", "broken")
-    )
-    inventory = Inventory(root=root, releases=releases, overlays=())
-    results = render_inventory(Renderer(root), inventory, overlay=None)
-    assert list(results) == ["web", "broken"]
-    assert isinstance(results["web"], Manifest)
-    assert isinstance(results["broken"], HelmError)
 
 
 def test_chart_path(root: Path) -> None:

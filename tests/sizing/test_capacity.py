@@ -13,11 +13,29 @@ from chartkit.sizing.amount import Amount
 from chartkit.sizing.capacity import build_report
 from chartkit.sizing.nodes import CapacityError, Taint, load_profiles
 from chartkit.sizing.placement import Node, nodes_needed, parse_nodes, place
-from chartkit.sizing.pods import PodRequest, release_pods, synthetic_pod
+from chartkit.sizing.pods import PodRequest, release_pods
 from chartkit.sizing.quantity import cpu_millis, memory_bytes
+from chartkit.sizing.workloads import POD_SLOT
 
 ROOT = find_root()
 PROFILES = load_profiles(ROOT)
+
+
+def synthetic_pod(
+    name: str,
+    cpu: str | int = 0,
+    memory: str | int = 0,
+    gpu: int = 0,
+    count: int = 1,
+    namespace: str = "default",
+    anti_affinity: bool = False,
+) -> list[PodRequest]:
+    """Pods of a made-up workload."""
+    requests = Amount(cpu_millis(cpu), memory_bytes(memory), gpu) + POD_SLOT
+    return [
+        PodRequest(name, namespace, "Pod", name, i, count, requests, anti_affinity=anti_affinity)
+        for i in range(1, count + 1)
+    ]
 
 
 def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:

@@ -3,7 +3,9 @@
 The cluster is chosen once per session (chartkit.cluster.choice): without one, every smoke test
 is skipped with the same one-line reason. With one, the prerequisites are installed where
 absent and every selected release runs through its life once (chartkit.cluster.smoke), in
-parallel across namespaces; the tests then assert on the recorded results.
+parallel across namespaces; the tests then assert on the recorded results. While they run,
+each step's outcome and the output of the long helm and kubectl commands are printed past
+pytest's output capture (live_writer), each line prefixed with its release.
 
 Run them with `make smoke [SMOKE_ARGS=...]` or `pytest tests/smoke -m smoke <options>`
 (the options below are registered when tests/smoke is named on the command line).

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from chartkit.releases.inventory import find_root
-from chartkit.tools.helm import Helm, HelmError, parse_objects, seconds, strip_notices
+from chartkit.tools.helm import Helm, HelmError, parse_objects, strip_notices
 from chartkit.tools.toolbox import Toolbox, ToolMissingError
 
 ROOT = find_root(Path(__file__).parent)
@@ -197,6 +197,7 @@ case "$1" in
     exit 3 ;;
   history) echo '[{"revision": 1, "status": "superseded"},' \\
                 '{"revision": 2, "status": "deployed"}]' ;;
+  ticks) for i in 1 2 3; do echo "tick $i"; sleep 0.2; done ;;
   *) echo "out: $1"; echo "progress: $1" >&2 ;;
 esac
 """
@@ -274,7 +275,7 @@ def test_template_text_defaults(fake: Helm) -> None:
     assert argv(fake) == ["template", "web", "./charts/api", "--namespace", "default"]
 
 
-def test_lint_and_dependency_build_arguments(fake: Helm) -> None:
+def test_lint_arguments(fake: Helm) -> None:
     fake.lint("charts/api", values_files=["a.yaml"], namespace="shop")
     assert argv(fake) == [
         "lint",
@@ -287,8 +288,6 @@ def test_lint_and_dependency_build_arguments(fake: Helm) -> None:
     ]
     fake.lint("charts/api", strict=False)
     assert argv(fake) == ["lint", "charts/api"]
-    fake.dependency_build("charts/api")
-    assert argv(fake) == ["dependency", "build", "charts/api"]
 
 
 def test_upgrade_install_arguments(cluster: Helm, capsys: pytest.CaptureFixture[str]) -> None:
@@ -365,11 +364,16 @@ def test_helm_4_takes_a_wait_strategy_and_helm_3_its_plain_wait(tmp_path: Path) 
     assert argv(helm4)[-3:] == ["--wait=legacy", "--timeout", "5m"]
 
 
-def test_cluster_commands_can_capture_instead_of_streaming(
+def test_cluster_commands_capture_unless_given_an_output(
     cluster: Helm, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cluster.upgrade_install("web", "./charts/api", "shop", stream=False) == "out: upgrade\n"
+    assert cluster.upgrade_install("web", "./charts/api", "shop") == "out: upgrade\n"
     assert "out: upgrade" not in capsys.readouterr().out
+    lines: list[str] = []
+    assert cluster.test("web", "shop", output=lines.append) == "out: test\n"
+    assert lines[0].startswith("$ helm test web --namespace shop --timeout 5m --logs")
+    assert sorted(lines[1:]) == ["out: test", "progress: test"]
+    assert capsys.readouterr() == ("", "")  # nothing past the callback
 
 
 def test_test_arguments(cluster: Helm) -> None:
@@ -459,11 +463,11 @@ def test_streamed_commands_are_bounded_by_their_helm_timeout_plus_a_minute(
     record = tmp_path / "timeout-argv"
     monkeypatch.setattr(shutil, "which", lambda name: str(wrapper) if name == "timeout" else None)
     helm = dataclasses.replace(fake, extra_env={**fake.extra_env, "FAKE_TIMEOUT_ARGV": str(record)})
-    helm.upgrade_install("web", "./charts/api", "shop", timeout="2m")
+    helm.upgrade_install("web", "./charts/api", "shop", timeout="2m", output=lambda line: None)
     wrapped = record.read_text().splitlines()
     assert wrapped[:3] == ["--kill-after=10", "180", str(helm.binary)]
     assert wrapped[3:5] == ["upgrade", "--install"]
-    helm.test("web", "shop", timeout="1h30m")
+    helm.test("web", "shop", timeout="1h30m", output=lambda line: None)
     assert record.read_text().splitlines()[:2] == ["--kill-after=10", str(5400 + 60)]
 
 
@@ -471,25 +475,25 @@ def test_streamed_without_timeout_binary_still_runs(
     fake: Helm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    assert fake.run_streamed(["status"]) == "out: status\n"
+    assert fake.run(["status"], output=lambda line: None) == "out: status\n"
     assert argv(fake) == ["status"]
 
 
-def test_run_streamed_echoes_output_live_and_returns_stdout(
-    fake: Helm, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = fake.run_streamed(["upgrade"])
-    echoed = capsys.readouterr()
-    assert out == "out: upgrade\n"
-    assert echoed.out == "out: upgrade\n"
-    assert echoed.err == "progress: upgrade\n"
+def test_streamed_output_comes_line_by_line_as_helm_prints_it(fake: Helm) -> None:
+    seen: list[tuple[float, str]] = []
+    started = time.monotonic()
+    out = fake.run(["ticks"], output=lambda line: seen.append((time.monotonic(), line)))
+    assert out == "tick 1\ntick 2\ntick 3\n"
+    assert [line for _, line in seen] == ["$ helm ticks", "tick 1", "tick 2", "tick 3"]
+    # each tick arrived while helm still ran, not all at its end
+    assert seen[1][0] - started < seen[3][0] - started - 0.3
 
 
-@pytest.mark.parametrize("streamed", [False, True], ids=["run", "run_streamed"])
+@pytest.mark.parametrize("streamed", [False, True], ids=["captured", "streamed"])
 def test_failure_raises_helm_error_with_stderr_without_notices(fake: Helm, streamed: bool) -> None:
-    runner = fake.run_streamed if streamed else fake.run
+    output = (lambda line: None) if streamed else None
     with pytest.raises(HelmError) as raised:
-        runner(["fail"])
+        fake.run(["fail"], output=output)
     error = raised.value
     assert error.returncode == 3
     assert error.command == [str(fake.binary), "fail"]
@@ -519,37 +523,23 @@ def test_run_timeout_argument_overrides_the_default(fake: Helm) -> None:
     assert time.monotonic() - started < 3
 
 
-def test_run_streamed_times_out(fake: Helm) -> None:
+def test_streamed_run_times_out(fake: Helm) -> None:
     started = time.monotonic()
     with pytest.raises(HelmError) as raised:
-        fake.run_streamed(["sleep", "5"], timeout=1)
+        fake.run(["sleep", "5"], timeout=1, output=lambda line: None)
     assert time.monotonic() - started < 4
     assert raised.value.returncode == 124
     assert "timed out after 1s" in raised.value.stderr
 
 
-def test_run_streamed_honours_a_sub_second_timeout(fake: Helm) -> None:
+def test_streamed_run_honours_a_sub_second_timeout(fake: Helm) -> None:
     started = time.monotonic()
     with pytest.raises(HelmError):
-        fake.run_streamed(["sleep", "3"], timeout=0.5)
+        fake.run(["sleep", "3"], timeout=0.5, output=lambda line: None)
     assert time.monotonic() - started < 2.5
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("duration", "expected"),
-    [("5m", 300), ("90s", 90), ("1h30m", 5400), ("1h0m30s", 3630), ("1.5m", 90), ("2h", 7200)],
-)
-def test_seconds(duration: str, expected: float) -> None:
-    assert seconds(duration) == expected
-
-
-@pytest.mark.parametrize("duration", ["5x", "m", "-5m", "five minutes", "5m s"])
-def test_seconds_rejects_other_text(duration: str) -> None:
-    with pytest.raises(ValueError, match="not a duration"):
-        seconds(duration)
 
 
 def test_parse_objects_drops_empty_documents() -> None:

@@ -60,3 +60,23 @@ def test_exists_and_server_version(tmp_path: Path) -> None:
     assert kubectl.server_version() == "v1.34.0"
     assert kubectl.exists("namespace", "there")
     assert not kubectl.exists("namespace", "gone")
+
+
+def test_a_long_call_streams_each_line_and_keeps_its_failure(tmp_path: Path) -> None:
+    script = 'for i in 1 2; do echo "pod/reader waiting $i"; done; echo "timed out" >&2; exit 1'
+    kubectl = Kubectl(fake(tmp_path, script), context="kind")
+    lines: list[str] = []
+    with pytest.raises(KubectlError, match=r"kubectl wait pod/reader failed .*timed out"):
+        kubectl.run(["wait", "pod/reader", "--for=delete"], output=lines.append)
+    assert lines == [
+        "$ kubectl --context kind wait pod/reader --for=delete",
+        "pod/reader waiting 1",
+        "pod/reader waiting 2",
+        "timed out",
+    ]
+
+
+def test_a_long_streamed_call_times_out(tmp_path: Path) -> None:
+    kubectl = Kubectl(fake(tmp_path, "sleep 5"))
+    with pytest.raises(KubectlError, match="timed out after 1s"):
+        kubectl.run(["wait", "x"], timeout=1, output=lambda line: None)

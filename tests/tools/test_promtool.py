@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chartkit.tools.promtool import Expression, Promtool, write_yaml
 from chartkit.tools.toolbox import ToolMissingError
+from helpers.promtool import Expression, Promtool, write_yaml
 
 
 def test_promtool_is_installed(promtool: Promtool) -> None:

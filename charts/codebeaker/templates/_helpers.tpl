@@ -244,6 +244,7 @@ command where none is given.
 {{- $_ := set $exemptions "policy.chartkit.io/exempt-pss-volume-types" (printf "worker.runtime.mode docker-socket: hostPath %s gives the worker the node's Docker daemon (root on the node) to run jobs as containers; workers are pinned to dedicated nodes by nodeSelector" $runtime.dockerSocket.hostPath) -}}
 {{- if $runtime.dockerSocket.runAsRoot -}}
 {{- $_ := set $exemptions "policy.chartkit.io/exempt-pss-run-as-non-root" "worker.runtime.dockerSocket.runAsRoot: the Docker socket on the worker nodes opens for root only" -}}
+{{- $_ := set $exemptions "policy.chartkit.io/exempt-pss-run-as-non-root-user" "worker.runtime.dockerSocket.runAsRoot: the Docker socket on the worker nodes opens for root only" -}}
 {{- end -}}
 {{- end -}}
 {{- toYaml $exemptions -}}

@@ -13,11 +13,6 @@ Environment overlays (values/env/dev.yaml, values/env/prod.yaml) speak to every 
   global.canaryPause         replaces the duration of every timed canary pause (charts with canaries)
 */}}
 
-{{/* The global settings as a dict (never nil). */}}
-{{- define "common.global" -}}
-{{- toYaml ((.Values.global | default dict)) -}}
-{{- end -}}
-
 {{/*
 Effective replica count of a workload: replicaCount, replaced by global.replicaCount and
 raised to global.minReplicas (a singleton stays at one pod). replicaCount,

@@ -13,14 +13,14 @@ or something is left to do by hand; 2: bad arguments.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from chartkit.checks.release import ReleaseChecker, ReleaseReport
 from chartkit.cli.chart_release import (
@@ -32,12 +32,13 @@ from chartkit.cli.chart_release import (
     values_file,
 )
 from chartkit.migration.document import DocumentError, ValuesDocument
-from chartkit.migration.rewrite import Names, migrate, plain
+from chartkit.migration.rewrite import Layered, Names, migrate, plain
 from chartkit.migration.schema_paths import split_path
 from chartkit.migration.table import TableError, load_schema, renamed_keys
 from chartkit.releases.inventory import Inventory, Release, load
 from chartkit.releases.render import Renderer
-from chartkit.releases.values import merge_values
+from chartkit.releases.values import supplied_values
+from chartkit.tools.helm import Helm
 
 _VALUES_ERROR = re.compile(r"values error: (?P<field>[^:\n]+): (?P<message>.+)", re.S)
 
@@ -93,19 +94,20 @@ def _target(root: Path, inventory: Inventory, given: str, chart_option: str | No
     return Target(file, given, chart_release(chart, [file]), in_inventory=False)
 
 
-def _load(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError:
-        return {}
-
-
-def _layers(target: Target) -> tuple[list[Any], list[Any]]:
-    """The values around the file's own: the chart's defaults and the release's files."""
+def _layered(helm: Helm, target: Target) -> Layered:
+    """The values the file renders with, given its own: helm merges the chart's values.yaml,
+    the release's files before it, its own, and the files after it."""
     files = list(target.release.values)
     position = files.index(target.file) if target.file in files else 0
-    before = [_load(target.chart / "values.yaml"), *(_load(f) for f in files[:position])]
-    return before, [_load(f) for f in files[position + 1 :]]
+
+    def layered(own: dict[str, Any]) -> Mapping[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="chartkit-migrate-") as workdir:
+            mine = Path(workdir) / target.file.name
+            mine.write_text(json.dumps(own))  # JSON is YAML, and keeps ruamel's scalar types
+            layers = [target.chart / "values.yaml", *files[:position], mine]
+            return supplied_values(helm, [*layers, *files[position + 1 :]])
+
+    return layered
 
 
 def _names(target: Target, values: Mapping[str, Any]) -> Names:
@@ -143,11 +145,7 @@ def _migrate_one(target: Target, check_only: bool, checker: Callable[[], Release
     except (DocumentError, TableError) as error:
         print(f"{target.label}: {error}")
         return 1
-    before, after = _layers(target)
-
-    def layered(own: dict[str, Any]) -> Mapping[str, Any]:
-        return merge_values(*before, own, *after)
-
+    layered = _layered(checker().renderer.helm(), target)
     migration = migrate(document, table, layered, _names(target, layered(plain(document.data))))
     for change in migration.changes:
         print(f"{target.label}: {change}")

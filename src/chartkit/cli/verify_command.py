@@ -5,33 +5,54 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
-from chartkit.cluster.verify import DryRunResult, NoClusterError, check_cluster, verify
+from chartkit.cluster.verify import (
+    AFTER_NAMESPACE,
+    DryRunResult,
+    NoClusterError,
+    VerifyOptions,
+    check_cluster,
+    verify,
+)
 from chartkit.releases.inventory import load
 from chartkit.releases.render import Renderer
 from chartkit.tools.kubectl import Kubectl
 
 
 def format_result(result: DryRunResult) -> list[str]:
-    """Report lines of one release: a summary, then each object not accepted."""
+    """Report lines of one release: a summary, then each object not accepted (those
+    waiting for the release's Namespace one line per namespace), then each workload whose
+    pods its namespace would refuse."""
     if result.error:
         return [f"FAIL {result.release}: {result.error}"]
-    counts = {
-        outcome: sum(1 for o in result.objects if o.outcome == outcome)
-        for outcome in ("accepted", "rejected", "not-verified")
-    }
+    counts = Counter(o.outcome for o in result.objects)
     head = "ok  " if result.ok else "FAIL"
     summary = f"{counts['accepted']} accepted, {counts['rejected']} rejected"
     if counts["not-verified"]:
         summary += f", {counts['not-verified']} not verified"
+    if counts["after-namespace"]:
+        summary += f", {counts['after-namespace']} {AFTER_NAMESPACE}"
+    if result.pod_security:
+        summary += f", {len(result.pod_security)} with pods their namespace refuses"
     lines = [f"{head} {result.release} (namespace {result.namespace}): {summary}"]
     lines += [
         f"     {o.object} {o.outcome}: {o.message}"
         for o in result.objects
-        if o.outcome != "accepted"
+        if o.outcome in ("rejected", "not-verified")
     ]
+    waiting = Counter(
+        o.object.split("/")[0] for o in result.objects if o.outcome == "after-namespace"
+    )
+    if waiting:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(waiting.items()))
+        lines.append(
+            f"     {kinds}: in a namespace the release creates, {AFTER_NAMESPACE} (or give "
+            f"--allow-temporary-namespaces to check them now)"
+        )
+    lines += [f"     Pod Security: {problem}" for problem in result.pod_security]
     return lines
 
 
@@ -48,6 +69,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kubeconfig", help="kubeconfig file (default: kubectl's)")
     parser.add_argument(
         "--parallel", type=int, default=8, help="objects checked at once (default: 8)"
+    )
+    parser.add_argument(
+        "--allow-temporary-namespaces",
+        action="store_true",
+        help="create each namespace a release renders itself and the cluster lacks (with the "
+        "release's labels) for the check, and delete it afterwards; by default their objects "
+        "are reported as checked after the release's Namespace is created",
     )
 
 
@@ -91,18 +119,16 @@ def run(args: argparse.Namespace, root: Path) -> int:
         for line in format_result(result):
             print(line, flush=True)
 
-    results = verify(
-        kubectl,
-        renderer,
-        list(releases),
+    options = VerifyOptions(
         overlay=overlay,
         helm_version=args.helm,
         parallel=max(1, args.parallel),
-        report=report,
+        temporary_namespaces=args.allow_temporary_namespaces,
     )
+    results = verify(kubectl, renderer, list(releases), options, report=report)
     failed = [r for r in results if not r.ok]
     print(
         f"\n{len(results)} release(s) checked: {len(results) - len(failed)} accepted, "
-        f"{len(failed)} with rejections or unchecked objects"
+        f"{len(failed)} with rejections, unchecked objects or pods their namespace refuses"
     )
     return 1 if failed else 0

@@ -7,8 +7,9 @@
   `smoke_canary`, `shared_volume`, `smoke_diagnostics`, and `smoke_config`,
   `smoke_objects`, `smoke_context`, `smoke_results` for what they read and report;
 - `rollouts`: Argo Rollouts through its API; `schedule`: namespace groups run in parallel;
-- `verify`: a server-side dry run of every release against the current cluster.
+- `verify` (with `verify_namespaces`): a server-side dry run of every release against the
+  current cluster, the namespaces a release creates itself, and the Pod Security level
+  each namespace enforces against what the release's pods need.
 
-May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing,
-chartkit.monitoring.
+May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing.
 """

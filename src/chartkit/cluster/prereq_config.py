@@ -60,10 +60,6 @@ class PrereqConfig:
     def rwx(self) -> dict[str, Any]:
         return dict(self.raw["rwxStorage"])
 
-    @property
-    def fake_store_keys(self) -> set[str]:
-        return {str(item["key"]) for item in self.fake_store["data"]}
-
 
 def load_config(root: Path) -> PrereqConfig:
     return PrereqConfig(root=root, raw=yaml.safe_load((root / PREREQS_FILE).read_text()))

@@ -168,7 +168,6 @@ class PrereqActions:
                 chart_version=str(eso["version"]),
                 create_namespace=True,
                 timeout="5m",
-                stream=False,
             )
         except HelmError as error:
             raise PrereqError(

@@ -1,7 +1,9 @@
 """One release's smoke steps: install and wait, `helm test`, upgrade, the canary, rollback
 to the first revision, uninstall. Each step is recorded with its outcome and duration and
-reported as a progress line; after a failed step the release's diagnostics are saved and
-later steps are skipped."""
+reported as a progress line; the output of its long helm and kubectl commands, and the
+states a Rollout goes through while waited for, are printed as they come, prefixed with the
+release. After a failed step the release's diagnostics are saved and later steps are
+skipped."""
 
 from __future__ import annotations
 
@@ -21,10 +23,11 @@ from chartkit.cluster.smoke_config import release_values
 from chartkit.cluster.smoke_context import SmokeContext
 from chartkit.cluster.smoke_diagnostics import collect_diagnostics
 from chartkit.cluster.smoke_objects import rollouts_of
-from chartkit.cluster.smoke_results import SmokeError, SmokeResult, StepResult, first_line
+from chartkit.cluster.smoke_results import SmokeError, SmokeResult, StepResult
 from chartkit.releases.inventory import Release
 from chartkit.releases.manifest import Object, name_of
-from chartkit.tools.helm import HelmError, seconds
+from chartkit.tools.durations import parse_duration
+from chartkit.tools.helm import HelmError
 from chartkit.tools.kubectl import KubectlError
 
 
@@ -48,7 +51,8 @@ class ReleaseRun:
             ).objects
         )
         self.chart_plan = ctx.plan.chart(release.chart_name)
-        self.rollouts = Rollouts(ctx.kubectl, namespace, poll=ctx.poll_seconds)
+        self.output = ctx.progress.output(release.name)
+        self.rollouts = Rollouts(ctx.kubectl, namespace, poll=ctx.poll_seconds, output=self.output)
         self.token = uuid.uuid4().hex
         self.installed = False
         self.failed = False
@@ -69,9 +73,7 @@ class ReleaseRun:
             detail, ok = f"{type(error).__name__}: {error}", False
         took = time.monotonic() - started
         self.result.steps.append(StepResult(name, ok, took, detail))
-        self.ctx.progress.report(
-            self.release.name, name, "ok" if ok else f"FAILED: {first_line(detail)}", took
-        )
+        self.ctx.progress.step(self.release.name, name, ok, took, detail)
         if not ok:
             self.failed = True
             self.result.diagnostics = collect_diagnostics(
@@ -99,7 +101,7 @@ class ReleaseRun:
             self.rollouts.wait(
                 name_of(rollout),
                 lambda s: s.healthy,
-                seconds(self.timeout(step)),
+                parse_duration(self.timeout(step)),
                 f"healthy after {step}",
                 promote_pauses=promote_pauses,
             )
@@ -114,6 +116,7 @@ class ReleaseRun:
             self.manifest,
             self.chart_plan.shared_volume,
             self.ctx.prereq_config.rwx["storageClassName"],
+            output=self.output,
         )
 
     # -- steps
@@ -135,14 +138,14 @@ class ReleaseRun:
             self.values,
             timeout=self.timeout("install"),
             wait_strategy=self.wait_strategy,
-            stream=False,
+            output=self.output,
         )
         self.wait_rollouts_healthy("install")
         return f"revision {self.revision()}"
 
     def test(self) -> str:
         self.ctx.helm.test(
-            self.release.name, self.namespace, timeout=self.timeout("test"), stream=False
+            self.release.name, self.namespace, timeout=self.timeout("test"), output=self.output
         )
         return ""
 
@@ -156,7 +159,7 @@ class ReleaseRun:
             set_values=changes,
             timeout=self.timeout("upgrade"),
             wait_strategy=self.wait_strategy,
-            stream=False,
+            output=self.output,
         )
         if not self.chart_plan.canary:
             self.wait_rollouts_healthy("upgrade", promote_pauses=True)
@@ -169,7 +172,7 @@ class ReleaseRun:
         """After the upgrade to a new image tag: paused at the first pause step with the
         canary on the new tag; promoted through the API; the new tag becomes stable."""
         tag = str(self.chart_plan.upgrade.get("image.tag", ""))
-        limit = seconds(self.timeout("upgrade"))
+        limit = parse_duration(self.timeout("upgrade"))
         return promote_canaries(self.rollouts, self.ctx.kubectl, self.manifest, tag, limit)
 
     def rollback(self) -> str:
@@ -179,7 +182,7 @@ class ReleaseRun:
             revision=1,
             timeout=self.timeout("rollback"),
             wait_strategy=self.wait_strategy,
-            stream=False,
+            output=self.output,
         )
         # Going back is a new rollout of the old template: its pauses are promoted.
         self.wait_rollouts_healthy("rollback", promote_pauses=True)
@@ -206,7 +209,10 @@ class ReleaseRun:
             self.installed = False
             return "nothing installed"
         self.ctx.helm.uninstall(
-            self.release.name, self.namespace, timeout=self.timeout("uninstall"), stream=False
+            self.release.name,
+            self.namespace,
+            timeout=self.timeout("uninstall"),
+            output=self.output,
         )
         self.installed = False
         return ""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chartkit.tools.kubectl import Kubectl
+from chartkit.tools.streaming import LineOutput
 
 Object = dict[str, Any]
 
@@ -111,12 +112,14 @@ class Rollouts:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         poll: float = 3.0,
+        output: LineOutput | None = None,
     ) -> None:
         self.kubectl = kubectl
         self.namespace = namespace
         self.clock = clock
         self.sleep = sleep
         self.poll = poll
+        self.output = output  # told each state a waited-for Rollout shows, and promotions
 
     def get(self, name: str) -> Object:
         return self.kubectl.get_json("rollouts.argoproj.io", name, self.namespace)
@@ -127,6 +130,8 @@ class Rollouts:
             self._patch(name, status_patch, subresource="status")
         if spec_patch is not None:
             self._patch(name, spec_patch)
+        if self.output is not None:
+            self.output(f"Rollout {name}: promoted")
 
     def _patch(self, name: str, patch: Object, subresource: str | None = None) -> None:
         args = [
@@ -153,11 +158,15 @@ class Rollouts:
     ) -> RolloutState:
         """Poll until `until(state)`; fail early when the Rollout aborts or degrades.
         With promote_pauses, every pause on the way is promoted (a rollback replays the
-        canary steps)."""
+        canary steps). Each state the Rollout shows goes to `output` once."""
         deadline = self.clock() + timeout
         last: RolloutState | None = None
+        shown = ""
         while True:
             last = state(self.get(name))
+            if self.output is not None and last.describe() != shown:
+                shown = last.describe()
+                self.output(f"Rollout {name}: {shown}")
             if until(last):
                 return last
             if last.observed and (last.aborted or last.phase == "Degraded"):

@@ -1,5 +1,5 @@
 """Scheduling smoke-test releases: groups by namespace, order inside a group, parallel runs,
-and the progress lines printed while they run.
+and the progress lines printed while they run (Progress).
 
 Releases that share a namespace form one group and run one after the other, in inventory
 order except that a release comes after the releases of its group it needs (helmfile.yaml's
@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from chartkit.cluster.smoke_results import first_line
 from chartkit.releases.needs import in_order
 
 T = TypeVar("T")
@@ -56,8 +57,11 @@ def run_parallel(items: Sequence[T], work: Callable[[T], R], parallel: int) -> l
 
 
 class Progress:
-    """Progress lines, one per finished step: elapsed run time, release, step, outcome
-    and the step's own duration. Safe to call from several threads."""
+    """What a person watching a smoke run reads, one whole line at a time: notes with the
+    run's elapsed time, each release step's outcome with its own duration
+    (`[seedtest-api] upgrade done in 41.2s: revision 2 ...`), and the output of the
+    release's long commands, each line prefixed with the release (`[seedtest-api] ...`),
+    so that parallel releases stay readable. Safe to call from several threads."""
 
     def __init__(
         self,
@@ -69,17 +73,23 @@ class Progress:
         self.started = clock()
         self._lock = threading.Lock()
 
-    def line(self, release: str, step: str, outcome: str, seconds: float | None = None) -> str:
-        elapsed = self.clock() - self.started
-        took = f" ({seconds:.1f}s)" if seconds is not None else ""
-        return f"[{elapsed:7.1f}s] {release:<24} {step:<18} {outcome}{took}"
-
-    def report(self, release: str, step: str, outcome: str, seconds: float | None = None) -> None:
-        text = self.line(release, step, outcome, seconds)
+    def _line(self, text: str) -> None:
         with self._lock:
             self.write(text)
 
+    def step(self, release: str, step: str, ok: bool, seconds: float, detail: str = "") -> None:
+        """One line when a release step ends."""
+        detail = first_line(detail)
+        if ok:
+            self._line(
+                f"[{release}] {step} done in {seconds:.1f}s" + (f": {detail}" if detail else "")
+            )
+        else:
+            self._line(f"[{release}] {step} FAILED after {seconds:.1f}s: {detail}")
+
+    def output(self, release: str) -> Callable[[str], None]:
+        """Where a release's long commands print: each line prefixed with the release."""
+        return lambda line: self._line(f"[{release}] {line}")
+
     def note(self, text: str) -> None:
-        elapsed = self.clock() - self.started
-        with self._lock:
-            self.write(f"[{elapsed:7.1f}s] {text}")
+        self._line(f"[{self.clock() - self.started:7.1f}s] {text}")

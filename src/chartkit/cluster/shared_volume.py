@@ -16,6 +16,7 @@ from chartkit.cluster.smoke_objects import Mount, claim_mount, reader_pod, rwx_c
 from chartkit.cluster.smoke_results import SmokeError
 from chartkit.releases.manifest import Object, name_of
 from chartkit.tools.kubectl import Kubectl
+from chartkit.tools.streaming import LineOutput
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class SharedVolumeCheck:
     claim: Object
     writer: Mount
     reader: Mount
+    output: LineOutput | None = None  # where the wait for the reader pod prints
 
     @property
     def file(self) -> str:
@@ -83,6 +85,7 @@ class SharedVolumeCheck:
                     "--timeout=180s",
                 ],
                 timeout=200,
+                output=self.output,
             )
             found = kubectl.run(["logs", pod, "--namespace", self.namespace])
         finally:
@@ -100,6 +103,7 @@ def shared_volume_check(
     manifest: Sequence[Object],
     spec: SharedVolume | None,
     storage_class: str,
+    output: LineOutput | None = None,
 ) -> SharedVolumeCheck | None:
     """The check of the release's first ReadWriteMany claim, when its chart shares one."""
     claims = rwx_claims(manifest, storage_class)
@@ -115,6 +119,7 @@ def shared_volume_check(
         claim,
         claim_mount(manifest, name, spec.writer),
         claim_mount(manifest, name, spec.reader),
+        output,
     )
 
 

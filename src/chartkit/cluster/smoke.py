@@ -13,14 +13,16 @@ the release's pod logs and `kubectl describe` output are saved and attached to t
 (chartkit.cluster.smoke_diagnostics).
 
 Releases that share a namespace run in the order of their needs (schedule.order_by_needs);
-namespaces run in parallel. Progress lines give the run's elapsed time, the release, the step
-and its duration. `session` prepares the cluster (kind created when chosen, prerequisites
-installed where absent) and `SmokeRun` runs the releases on it.
+namespaces run in parallel. A line per release step gives its outcome and duration; the long
+helm and kubectl commands' output and the Rollouts' states come as they happen, each line
+prefixed with the release (schedule.Progress). `session` prepares the cluster (kind created
+when chosen, prerequisites installed where absent) and `SmokeRun` runs the releases on it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,11 +37,12 @@ from chartkit.cluster.release_run import ReleaseRun
 from chartkit.cluster.smoke_config import load_plan
 from chartkit.cluster.smoke_context import OUT_DIR, SmokeContext
 from chartkit.cluster.smoke_objects import MANAGED_BY, rollouts_of
-from chartkit.cluster.smoke_results import SmokeError, SmokeResult, StepResult, first_line
+from chartkit.cluster.smoke_results import SmokeError, SmokeResult, StepResult
 from chartkit.releases.inventory import Inventory, Release
 from chartkit.releases.render import Renderer
 from chartkit.tools.helm import Helm, HelmError
 from chartkit.tools.kubectl import Kubectl
+from chartkit.tools.streaming import LineOutput
 
 KIND_CLUSTER_NAME = "chartkit-smoke"
 
@@ -80,7 +83,7 @@ class SmokeRun:
             except (HelmError, SmokeError) as error:
                 result = SmokeResult(name, group.namespace)
                 result.steps.append(StepResult("render", False, 0.0, str(error)))
-                self.ctx.progress.report(name, "render", f"FAILED: {first_line(str(error))}")
+                self.ctx.progress.step(name, "render", False, 0.0, str(error))
                 failed[name] = result
         return runs, failed
 
@@ -92,7 +95,10 @@ class SmokeRun:
         level, why = podsecurity.required_level([o for run in runs.values() for o in run.manifest])
         for name in order:
             run = runs[name]
-            run.step("namespace", lambda: self.prepare_namespace(group.namespace, level, why))
+            prepare = functools.partial(
+                self.prepare_namespace, group.namespace, level, why, run.output
+            )
+            run.step("namespace", prepare)
         for name in order:
             runs[name].step("install", runs[name].install)
         for name in order:
@@ -130,7 +136,9 @@ class SmokeRun:
             run.step("claim-kept", shared.claim_kept)
         run.failed = run.failed or was_failed
 
-    def prepare_namespace(self, name: str, level: podsecurity.Level, why: list[str]) -> str:
+    def prepare_namespace(
+        self, name: str, level: podsecurity.Level, why: list[str], output: LineOutput
+    ) -> str:
         kubectl = self.ctx.kubectl
         if kubectl.exists("namespace", name):
             namespace = kubectl.get_json("namespace", name)
@@ -148,6 +156,7 @@ class SmokeRun:
                 kubectl.run(
                     ["wait", f"namespace/{name}", "--for=delete", "--timeout=300s"],
                     timeout=330,
+                    output=output,
                 )
         kubectl.apply([podsecurity.namespace_manifest(name, level, dict(MANAGED_BY))])
         if level == "restricted":

@@ -5,6 +5,8 @@ then ci/smoke/<release>.yaml where a release needs more."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -16,7 +18,9 @@ import yaml
 
 from chartkit.cluster.smoke_results import SmokeError
 from chartkit.releases.inventory import Release
-from chartkit.releases.values import merge_values, nest
+from chartkit.releases.values import supplied_values
+from chartkit.tools.helm import Helm
+from chartkit.tools.toolbox import Toolbox
 
 SMOKE_DIR = Path("ci") / "smoke"
 PLAN_FILE = SMOKE_DIR / "plan.yaml"
@@ -76,13 +80,6 @@ def chart_smoke_values_file(root: Path, chart: str) -> Path:
     return root / CHART_VALUES_DIR / f"{chart}.yaml"
 
 
-def _read(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise SmokeError(f"{path}: cannot read values: {error}") from None
-
-
 def _lookups(values: Any, pattern: list[str], stars: tuple[str, ...]) -> Iterator[tuple]:
     """(the keys each `*` matched, the value) for every place pattern matches in values."""
     if not pattern:
@@ -105,21 +102,35 @@ def copied_values(values: Mapping[str, Any], from_release: Mapping[str, str]) ->
             if value is None or isinstance(value, Mapping | list):
                 continue
             keys = iter(stars)
-            filled = ".".join(next(keys) if p == "*" else p for p in target.split("."))
-            copied[filled] = str(value).lower() if isinstance(value, bool) else str(value)
-    return nest(copied)
+            node = copied
+            *parents, last = (next(keys) if p == "*" else p for p in target.split("."))
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = str(value).lower() if isinstance(value, bool) else str(value)
+    return copied
 
 
-def _write_copied(root: Path, release: Release, values: dict[str, Any]) -> Path:
+def _copied_values_file(
+    root: Path, release: Release, files: list[Path], from_release: Mapping[str, str]
+) -> Path:
+    """build/smoke/values/<release>.yaml, from the release's values as helm merges them
+    (its chart's values.yaml first); written again only when one of those files changed."""
     path = root / COPIED_VALUES_DIR / f"{release.name}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    sources = [release.chart / "values.yaml", *files]
+    digest = hashlib.sha256(json.dumps(from_release, sort_keys=True).encode())
+    for source in sources:
+        digest.update(source.read_bytes())
+    stamp = f"# from files with sha256 {digest.hexdigest()}\n"
+    if path.is_file() and stamp in path.read_text():
+        return path
+    values = supplied_values(Helm(Toolbox(root).helm()), sources)
     text = (
         f"# Smoke values of release {release.name} copied from its own values "
-        f"({PLAN_FILE}: fromRelease). Written by chartkit: edit the plan, not this file.\n"
-        + yaml.safe_dump(values, sort_keys=True)
+        f"({PLAN_FILE}: fromRelease).\n# Written by chartkit: edit the plan, not this file.\n"
+        + stamp
+        + yaml.safe_dump(copied_values(values, from_release), sort_keys=True)
     )
-    if path.is_file() and path.read_text() == text:
-        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(handle, "w") as out:
         out.write(text)
@@ -142,8 +153,5 @@ def release_values(root: Path, release: Release) -> list[Path]:
         files.append(smoke_values_file(root, release))
     plan = load_plan(root).charts.get(release.chart_name)
     if plan and plan.from_release:
-        layers = [_read(release.chart / "values.yaml"), *(_read(f) for f in files)]
-        copied = copied_values(merge_values(*layers), plan.from_release)
-        if copied:
-            files.append(_write_copied(root, release, copied))
+        files.append(_copied_values_file(root, release, files, plan.from_release))
     return files

@@ -9,6 +9,5 @@ changed chart raised its version, and the Argo CD or Flux objects that deploy th
 - `flux`: a Git or OCI source, the namespaces and one HelmRelease per release;
 - `import_graph`: which chartkit modules import which.
 
-May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing,
-chartkit.monitoring.
+May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing.
 """

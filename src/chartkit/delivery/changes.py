@@ -10,8 +10,9 @@ documentation only (*.md) count for nothing.
 - A release is affected when its chart is, when one of its values files or its smoke
   values (its chart's ci/smoke/charts/<chart>.yaml, its own ci/smoke/<release>.yaml)
   change, or when its helmfile.yaml entry changes.
-- A change to the smoke machinery (cluster set-up, prerequisites, kind config, CRDs, the
-  smoke tests) affects every release.
+- A change to the smoke machinery affects every release: the smoke tests, their settings
+  (prerequisites, kind config, the smoke plan, CRDs, pinned tools) and every chartkit
+  module the smoke tests import, directly or not (read from the import graph).
 
 Every changed chart (not merely affected) must raise its Chart.yaml version above the
 merge base's (chartkit.delivery.version_bump).
@@ -29,29 +30,47 @@ from typing import Any
 import yaml
 
 from chartkit.delivery.git import changed_files, show
+from chartkit.delivery.import_graph import import_graph, imported_modules, package_modules
 from chartkit.releases.helmfile import release_entries
 
 DOCS_PATTERNS = ("*.md",)
-# Files whose change means every release is smoke-tested again.
-SMOKE_MACHINERY = (
+# Files besides chartkit's own modules whose change means every release is smoke-tested
+# again; the modules are those the smoke tests import (smoke_modules).
+SMOKE_DATA = (
     "ci/prereqs.yaml",
     "ci/kind-config.yaml",
     "ci/smoke/plan.yaml",
     "ci/crds/*",
     "ci/tools.json",
-    "src/chartkit/cluster/choice.py",
-    "src/chartkit/cluster/kind.py",
-    "src/chartkit/cluster/prereq*.py",
-    "src/chartkit/cluster/release_run.py",
-    "src/chartkit/cluster/rollouts.py",
-    "src/chartkit/cluster/schedule.py",
-    "src/chartkit/cluster/shared_volume.py",
-    "src/chartkit/cluster/smoke*.py",
-    "src/chartkit/checks/podsecurity.py",
-    "src/chartkit/tools/helm.py",
-    "src/chartkit/tools/kubectl.py",
     "tests/smoke/*",
 )
+SMOKE_TESTS = PurePosixPath("tests/smoke")
+PACKAGE = "chartkit"
+
+
+def smoke_modules(root: Path) -> set[str]:
+    """Files (relative to root) of every chartkit module the smoke tests import, directly or
+    through other modules, with the __init__ of each package above them (importing a module
+    runs those), and the conftest.py files pytest loads for the smoke tests."""
+    src = root / "src"
+    modules = package_modules(src, PACKAGE)
+    graph = import_graph(src, PACKAGE)
+    conftests = [
+        root / directory / "conftest.py"
+        for directory in (SMOKE_TESTS.parent, PurePosixPath("."))
+        if (root / directory / "conftest.py").is_file()
+    ]
+    entry_points = sorted((root / SMOKE_TESTS).rglob("*.py")) + conftests
+    pending = set().union(*(imported_modules(path, "tests", modules) for path in entry_points))
+    reached: set[str] = set()
+    while pending:
+        module = pending.pop()
+        reached.add(module)
+        parts = module.split(".")
+        parents = {".".join(parts[:end]) for end in range(1, len(parts))}
+        pending |= (graph[module] | (parents & set(modules))) - reached
+    files = {modules[module].relative_to(root).as_posix() for module in reached}
+    return files | {path.relative_to(root).as_posix() for path in conftests}
 
 
 def is_docs(path: str) -> bool:
@@ -144,7 +163,8 @@ def analyse(root: Path, base: str, files: Sequence[str] | None = None) -> Change
     )
     base_entries = _release_entries(show(root, base, "helmfile.yaml"))
     reasons: dict[str, str] = {}
-    machinery = [f for f in relevant if _matches(f, SMOKE_MACHINERY)]
+    harness = smoke_modules(root) if (root / "src" / PACKAGE).is_dir() else set()
+    machinery = [f for f in relevant if _matches(f, SMOKE_DATA) or f in harness]
     for name, entry in head_entries.items():
         values = [str(v).removeprefix("./") for v in entry.get("values") or []]
         if machinery:

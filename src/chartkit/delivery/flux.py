@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chartkit.checks.podsecurity import namespace_manifest
 from chartkit.delivery.gitops_plan import EnvironmentPlan, PlannedRelease, gitops_labels
-from chartkit.releases.values import merge_values
+from chartkit.releases.render import Renderer
+from chartkit.releases.values import supplied_values
 
 FLUX_NAMESPACE = "flux-system"
 HELM_API = "helm.toolkit.fluxcd.io/v2"
@@ -144,10 +143,10 @@ def _chart(settings: FluxSettings, release: PlannedRelease, root: Path) -> dict[
                 }
             }
         }
-    documents = [yaml.safe_load((root / path).read_text()) for path in release.values_files]
+    files = [root / path for path in release.values_files]
     return {
         "chartRef": {"kind": "OCIRepository", "name": _oci_name(settings, release.chart_name)},
-        "values": merge_values(*documents),
+        "values": supplied_values(Renderer(root).helm(), files),  # as helm merges -f files
     }
 
 

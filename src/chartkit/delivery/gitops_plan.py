@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from chartkit.checks.podsecurity import Level, required_level, strictest
+from chartkit.checks.podsecurity import Level, most_permissive, required_level
 from chartkit.releases.inventory import Inventory, Release
 from chartkit.releases.manifest import Object
 from chartkit.releases.render import Renderer
@@ -118,7 +118,7 @@ def plan(inventory: Inventory, renderer: Renderer, environment: str) -> Environm
         environment=environment,
         overlay=_relative(inventory.root, overlay.path) if overlay else None,
         releases=tuple(planned),
-        pod_security={ns: strictest(found) for ns, found in levels.items()},
+        pod_security={ns: most_permissive(found) for ns, found in levels.items()},
     )
 
 

@@ -6,28 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import semver
 import yaml
 
 from chartkit.delivery.git import show
 
 
-def parse_version(text: str) -> tuple[tuple[int, int, int], tuple[Any, ...]]:
-    """A SemVer 2 version as a sortable key (pre-releases sort before their release)."""
-    core, _, rest = text.strip().lstrip("v").partition("-")
-    core = core.split("+")[0]
-    pre = rest.split("+")[0]
-    parts = core.split(".")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise ValueError(f"not a SemVer version: {text!r}")
-    major, minor, patch = (int(p) for p in parts)
-    if not pre:
-        return (major, minor, patch), (1,)
-    identifiers = tuple(
-        (0, int(item), "") if item.isdigit() else (1, 0, item) for item in pre.split(".")
-    )
-    return (major, minor, patch), (0, *identifiers)
+def parse_version(text: str) -> semver.Version:
+    """A chart version (SemVer 2; a leading "v" is allowed, as helm allows it)."""
+    try:
+        return semver.Version.parse(text.strip().removeprefix("v"))
+    except ValueError:
+        raise ValueError(f"not a SemVer version: {text!r}") from None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,5 @@
 - `rewrite`: one values file migrated: each change made, and each one left for a hand edit
   with the line it is on.
 
-May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing,
-chartkit.monitoring.
+May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing.
 """

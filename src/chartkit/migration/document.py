@@ -62,7 +62,7 @@ class Removed:
 
 def _yaml(text: str) -> tuple[YAML, int]:
     yaml = YAML()
-    yaml.preserve_quotes = True
+    yaml.preserve_quotes = True  # read by ruamel: a quoted "1.0" stays quoted
     yaml.width = 4096
     yaml.representer.add_representer(
         type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")

@@ -90,7 +90,6 @@ class OnlyWhen:
 class RenamedKey:
     key: Path_  # `*` parts stand for every key of a map
     targets: tuple[Path_, ...]
-    since: str
     list_form: bool  # the key kept its name; a list was its old form
     note: str
     reshape: Reshape | None
@@ -99,11 +98,6 @@ class RenamedKey:
     @property
     def old(self) -> str:
         return join_path(self.key)
-
-    @property
-    def note_for_reader(self) -> str:
-        """The note, unless migration carries it out itself."""
-        return "" if self.reshape or self.only_when else self.note
 
 
 def _reshape(note: str, where: str) -> Reshape | None:
@@ -143,7 +137,6 @@ def renamed_keys(chart: Path, schema: Schema | None = None) -> list[RenamedKey]:
             RenamedKey(
                 key=split_path(str(entry["key"]), schema),
                 targets=tuple(split_path(str(t), schema) for t in to),
-                since=str(entry.get("since") or ""),
                 list_form=entry.get("form") == "list",
                 note=note,
                 reshape=_reshape(note, where),

@@ -99,9 +99,6 @@ class Inventory:
     def charts(self) -> list[Path]:
         return sorted({release.chart for release in self.releases})
 
-    def releases_of_chart(self, chart: Path) -> list[Release]:
-        return [release for release in self.releases if release.chart == chart]
-
 
 def find_root(start: Path | None = None) -> Path:
     """The repository root: the nearest directory upwards holding helmfile.yaml."""

@@ -94,10 +94,6 @@ class Manifest:
     def kinds(self) -> Counter[str]:
         return Counter(str(obj.get("kind")) for obj in self.objects)
 
-    def find(self, kind: str, name: str | None = None) -> Object | None:
-        matches = [o for o in self.all(kind) if name is None or name_of(o) == name]
-        return matches[0] if len(matches) == 1 else None
-
     def get(self, kind: str, name: str | None = None) -> Object:
         """The one object of this kind (and name); AssertionError otherwise."""
         matches = [o for o in self.all(kind) if name is None or name_of(o) == name]

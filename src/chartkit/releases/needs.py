@@ -73,13 +73,19 @@ def find_cycle(needs: Mapping[str, Iterable[str]]) -> list[str]:
 
 
 def in_order(releases: Sequence[str], needs: Mapping[str, Iterable[str]]) -> list[str]:
-    """The releases, each after those of them it needs, otherwise in the given order.
-    Needs outside `releases` do not order anything; `needs` must have no cycle."""
+    """The releases, each after those of them it needs, otherwise in the given order (the
+    earliest ready one first). Needs outside `releases` do not order anything; `needs` must
+    have no cycle."""
     chosen = set(releases)
-    pending = {r: {n for n in needs.get(r, ()) if n in chosen and n != r} for r in releases}
+    sorter: TopologicalSorter[str] = TopologicalSorter()
+    for release in releases:
+        sorter.add(release, *(n for n in needs.get(release, ()) if n in chosen and n != release))
+    sorter.prepare()
+    position = {release: index for index, release in enumerate(releases)}
     ordered: list[str] = []
-    while pending:
-        ready = next(r for r in releases if r in pending and not pending[r] - set(ordered))
-        ordered.append(ready)
-        del pending[ready]
+    ready: list[str] = []
+    while sorter.is_active():
+        ready = sorted([*ready, *sorter.get_ready()], key=position.__getitem__)
+        ordered.append(ready.pop(0))
+        sorter.done(ordered[-1])
     return ordered

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chartkit.releases.crds import read_crds, served_versions
-from chartkit.releases.inventory import Inventory, Overlay, Release
+from chartkit.releases.inventory import Overlay, Release
 from chartkit.releases.manifest import Manifest
 from chartkit.tools.helm import Helm, HelmError
 from chartkit.tools.toolbox import Toolbox
@@ -130,19 +130,3 @@ class Renderer:
         except HelmError as error:
             return error
         return Manifest(objects=tuple(objects))
-
-
-def render_inventory(
-    renderer: Renderer,
-    inventory: Inventory,
-    overlay: Overlay | None,
-    helm_version: str | None = None,
-) -> dict[str, Manifest | HelmError]:
-    """Render every release; a release helm refuses maps to its HelmError."""
-    results: dict[str, Manifest | HelmError] = {}
-    for release in inventory.releases:
-        try:
-            results[release.name] = renderer.render_release(release, overlay, helm_version)
-        except HelmError as error:
-            results[release.name] = error
-    return results

@@ -1,62 +1,52 @@
-"""The values a chart renders with, merged the way Helm coalesces values files."""
+"""Values as helm itself reads them, printed by helm rather than merged here.
+
+Helm merges the values files given with -f in order (maps key by key, everything else
+replaced), then coalesces the result with the chart's values.yaml (where null removes a
+key), hands `global` to the dependencies and checks values.schema.json. A chart whose one
+template prints `.Values` as JSON shows what helm made of it, with either pinned helm and
+without a cluster:
+
+- `print_values`: `.Values` of such a chart rendered with the given files and values;
+- `supplied_values`: the values files merged as helm merges -f files, before any chart's
+  defaults (what `helm get values` shows for the release), printed by a throwaway chart
+  without defaults: the inline values of a Flux HelmRelease.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
+from chartkit.tools.helm import Helm
+
+# The template that prints .Values, and where a throwaway chart keeps it.
+VALUES_TEMPLATE = "{{ toJson .Values }}\n"
+VALUES_TEMPLATE_PATH = Path("templates") / "printed-values.json"
 
 
-def merge_values(*documents: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Values documents merged the way Helm coalesces them: later files win, maps merge key
-    by key, lists and scalars are replaced, and null removes a key."""
-    merged: dict[str, Any] = {}
-    for document in documents:
-        merged = _merge(merged, dict(document or {}))
-    return merged
-
-
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    result = dict(base)
-    for key, value in override.items():
-        if value is None:
-            result.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
-            result[key] = _merge(dict(result[key]), value)
-        else:
-            result[key] = value
-    return result
-
-
-def nest(set_values: Mapping[str, Any]) -> dict[str, Any]:
-    """{"a.b": 1} (helm --set style keys) as {"a": {"b": 1}}."""
-    nested: dict[str, Any] = {}
-    for dotted, value in set_values.items():
-        node = nested
-        *parents, last = dotted.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
-    return nested
-
-
-def load_values(
-    root: Path, chart: str, *values_files: str, set_values: Mapping[str, Any] | None = None
+def print_values(
+    helm: Helm,
+    chart: Path,
+    values_files: Iterable[Path | str] = (),
+    set_values: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The values a chart renders with: its values.yaml, each file in order, then
-    set_values (helm --set style dotted keys)."""
-    documents = [yaml.safe_load((root / "charts" / chart / "values.yaml").read_text())]
-    documents += [yaml.safe_load((root / f).read_text()) for f in values_files]
-    return merge_values(*documents, nest(set_values or {}))
+    """`.Values` of `chart`, whose only template is VALUES_TEMPLATE; HelmError when helm
+    refuses the values."""
+    text = helm.template_text(chart, chart.name, values_files=values_files, set_values=set_values)
+    document = "\n".join(
+        line for line in text.splitlines() if line.strip() and not line.startswith(("---", "#"))
+    )
+    return dict(json.loads(document))
 
 
-def dig(values: Mapping[str, Any], dotted: str) -> Any:
-    """values["a"]["b"] for "a.b"; KeyError naming the path when absent."""
-    node: Any = values
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            raise KeyError(f"values have no {dotted}")
-        node = node[part]
-    return node
+def supplied_values(helm: Helm, values_files: Iterable[Path | str]) -> dict[str, Any]:
+    """The values files merged as helm merges -f files, nulls kept, no chart's defaults."""
+    with tempfile.TemporaryDirectory(prefix="chartkit-values-") as workdir:
+        chart = Path(workdir) / "values"
+        (chart / VALUES_TEMPLATE_PATH).parent.mkdir(parents=True)
+        (chart / "Chart.yaml").write_text("apiVersion: v2\nname: values\nversion: 0.0.0\n")
+        (chart / VALUES_TEMPLATE_PATH).write_text(VALUES_TEMPLATE)
+        return print_values(helm, chart, list(values_files))

@@ -10,8 +10,7 @@ from typing import Any
 from chartkit.releases.manifest import Manifest, name_of, pod_spec
 from chartkit.sizing.amount import Amount
 from chartkit.sizing.nodes import Taint
-from chartkit.sizing.quantity import cpu_millis, memory_bytes
-from chartkit.sizing.workloads import POD_SLOT, workload_demands
+from chartkit.sizing.workloads import workload_demands
 
 
 @dataclass(frozen=True)
@@ -54,23 +53,6 @@ class PodRequest:
             elif key == taint.key and str(toleration.get("value") or "") == taint.value:
                 return True
         return False
-
-
-def synthetic_pod(
-    name: str,
-    cpu: str | int = 0,
-    memory: str | int = 0,
-    gpu: int = 0,
-    count: int = 1,
-    namespace: str = "default",
-    anti_affinity: bool = False,
-) -> list[PodRequest]:
-    """Pods of a made-up workload, for what-if questions and tests."""
-    requests = Amount(cpu_millis(cpu), memory_bytes(memory), gpu) + POD_SLOT
-    return [
-        PodRequest(name, namespace, "Pod", name, i, count, requests, anti_affinity=anti_affinity)
-        for i in range(1, count + 1)
-    ]
 
 
 def release_pods(

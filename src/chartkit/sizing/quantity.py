@@ -1,4 +1,19 @@
-"""Kubernetes resource quantities: parse to integers, format for people."""
+"""Kubernetes resource quantities: parse to numbers, format for people.
+
+The grammar is the API server's (k8s.io/apimachinery resource.Quantity):
+
+    <quantity> ::= <signed number> [ <binary SI> | <decimal SI> | <decimal exponent> ]
+    <binary SI> ::= Ki | Mi | Gi | Ti | Pi | Ei
+    <decimal SI> ::= n | u | m | k | M | G | T | P | E
+    <decimal exponent> ::= ( e | E ) <signed integer>
+    <number> ::= digits | digits. | digits.digits | .digits
+
+Anything else is refused as the API server refuses it ("2GB", "8gb", "1.2.3", "1K", " 1",
+"1e3m"). The Kubernetes Python client's parse_quantity gives the same number for every
+quantity this grammar accepts (tests/sizing/test_quantity.py compares the two); it is not
+used here because importing it loads the whole client, which costs chartkit's start-up more
+than a render.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +25,6 @@ _DECIMAL = {
     "n": Decimal("1e-9"),
     "u": Decimal("1e-6"),
     "m": Decimal("1e-3"),
-    "": Decimal(1),
     "k": Decimal("1e3"),
     "M": Decimal("1e6"),
     "G": Decimal("1e9"),
@@ -18,7 +32,10 @@ _DECIMAL = {
     "P": Decimal("1e15"),
     "E": Decimal("1e18"),
 }
-_QUANTITY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$")
+_QUANTITY = re.compile(
+    r"(?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
+    r"(?:(?P<binary>[KMGTPE]i)|[eE](?P<exponent>[+-]?[0-9]+)|(?P<decimal>[numkMGTPE]))?"
+)
 
 
 class QuantityError(ValueError):
@@ -27,16 +44,21 @@ class QuantityError(ValueError):
 
 def parse(quantity: str | int | float) -> Decimal:
     """A quantity as a Decimal in base units (cores, bytes, devices)."""
-    text = str(quantity).strip()
-    match = _QUANTITY.match(text)
+    text = str(quantity)
+    match = _QUANTITY.fullmatch(text)
     if not match:
-        raise QuantityError(f"not a Kubernetes quantity: {quantity!r}")
-    number, suffix = Decimal(match.group(1)), match.group(2)
-    if suffix in _BINARY:
-        return number * _BINARY[suffix]
-    if suffix in _DECIMAL and not suffix.lower().startswith("e"):
-        return number * _DECIMAL[suffix]
-    raise QuantityError(f"unknown unit {suffix!r} in quantity {quantity!r}")
+        raise QuantityError(
+            f"not a Kubernetes quantity: {quantity!r} (a number with one of the suffixes "
+            f"{', '.join(_BINARY)}, {', '.join(_DECIMAL)} or an exponent such as e3)"
+        )
+    number = Decimal(match["number"])
+    if match["binary"]:
+        return number * _BINARY[match["binary"]]
+    if match["decimal"]:
+        return number * _DECIMAL[match["decimal"]]
+    if match["exponent"]:
+        return Decimal(f"{match['number']}e{match['exponent']}")
+    return number
 
 
 def cpu_millis(quantity: str | int | float) -> int:

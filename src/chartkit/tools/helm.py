@@ -1,16 +1,16 @@
 """A thin, typed wrapper around the helm command line.
 
-Short commands (template, lint, dependency build) capture their output; long ones that talk
-to a cluster (install/upgrade, test, rollback, uninstall) stream it as it comes, through
-subprocess-tee, and are bounded by a hard timeout. Every failure raises HelmError carrying
-helm's stderr.
+Commands capture their output. The long ones that talk to a cluster (install/upgrade, test,
+rollback, uninstall) take an `output` callback instead when the caller wants to watch them:
+then each line is handed to it as helm prints it (chartkit.tools.streaming, through
+subprocess-tee), which the smoke runs do, prefixed with the release. Each is bounded by its
+helm --timeout plus a minute. Every failure raises HelmError carrying helm's stderr (and,
+for cluster commands, its stdout).
 """
 
 from __future__ import annotations
 
 import json
-import math
-import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,8 +18,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import subprocess_tee
 import yaml
+
+from chartkit.tools.durations import parse_duration
+from chartkit.tools.streaming import LineOutput, run_streamed
 
 # Helm prints this when a chart's charts/common is a symlink to the library chart; it is
 # expected in this repository and only noise in error reports.
@@ -71,46 +73,34 @@ class Helm:
         return {**os.environ, **self.extra_env}
 
     def run(
-        self, args: Sequence[str], timeout: float | None = None, stdout_in_error: bool = False
+        self,
+        args: Sequence[str],
+        timeout: float | None = None,
+        stdout_in_error: bool = False,
+        output: LineOutput | None = None,
     ) -> str:
-        """Run helm and return its stdout; raise HelmError on failure."""
+        """Run helm and return its stdout; raise HelmError on failure. With `output`, each
+        line is handed to it as helm prints it."""
         command = [str(self.binary), *args]
-        try:
-            result = subprocess.run(
-                command,
-                capture_output=True,
-                text=True,
-                env=self._env(),
-                timeout=timeout or self.timeout_seconds,
-            )
-        except subprocess.TimeoutExpired as expired:
-            raise HelmError(command, -1, f"timed out after {expired.timeout}s") from None
-        if result.returncode != 0:
-            detail = result.stderr
-            if stdout_in_error:
-                detail = f"{result.stdout.rstrip()}\n{result.stderr}"
-            raise HelmError(command, result.returncode, detail)
-        return result.stdout
-
-    def run_streamed(self, args: Sequence[str], timeout: float | None = None) -> str:
-        """Run a long helm command, echoing its output live; return stdout."""
-        limit = math.ceil(timeout or self.timeout_seconds)  # timeout(1) reads 0 as "no limit"
-        timeout_binary = shutil.which("timeout")
-        command = [str(self.binary), *args]
-        wrapped = (
-            [timeout_binary, "--kill-after=10", str(int(limit)), *command]
-            if timeout_binary
-            else command
-        )
-        kwargs: dict[str, Any] = {"tee": True}
-        if self._env() is not None:
-            kwargs["env"] = self._env()
-        result = subprocess_tee.run(wrapped, **kwargs)
-        if result.returncode == 124 and timeout_binary:
-            raise HelmError(command, 124, f"timed out after {int(limit)}s\n{result.stderr or ''}")
-        if result.returncode != 0:
-            raise HelmError(command, result.returncode, result.stderr or "")
-        return result.stdout or ""
+        limit = timeout or self.timeout_seconds
+        if output is not None:
+            streamed = run_streamed(command, output, limit, env=self._env())
+            if streamed.timed_out:
+                detail = f"timed out after {streamed.limit}s\n{streamed.stderr}"
+                raise HelmError(command, streamed.returncode, detail)
+            returncode, stdout, stderr = streamed.returncode, streamed.stdout, streamed.stderr
+        else:
+            try:
+                result = subprocess.run(
+                    command, capture_output=True, text=True, env=self._env(), timeout=limit
+                )
+            except subprocess.TimeoutExpired as expired:
+                raise HelmError(command, -1, f"timed out after {expired.timeout}s") from None
+            returncode, stdout, stderr = result.returncode, result.stdout, result.stderr
+        if returncode != 0:
+            detail = f"{stdout.rstrip()}\n{stderr}" if stdout_in_error else stderr
+            raise HelmError(command, returncode, detail)
+        return stdout
 
     # -- commands ---------------------------------------------------------------------
 
@@ -167,16 +157,13 @@ class Helm:
         # helm prints lint findings on stdout and only a summary on stderr
         return self.run(args, stdout_in_error=True)
 
-    def dependency_build(self, chart: Path | str) -> str:
-        return self.run(["dependency", "build", str(chart)])
-
-    def _cluster_run(self, args: list[str], timeout: str, stream: bool) -> str:
-        """A command against the cluster: streamed live, or captured (for parallel callers,
-        whose outputs would interleave); helm's stdout joins the error when captured."""
-        limit = seconds(timeout) + 60
-        if stream:
-            return self.run_streamed([*args, *self.cluster_flags()], timeout=limit)
-        return self.run([*args, *self.cluster_flags()], timeout=limit, stdout_in_error=True)
+    def _cluster_run(self, args: list[str], timeout: str, output: LineOutput | None) -> str:
+        """A command against the cluster, bounded by its helm timeout plus a minute;
+        helm's stdout joins the error."""
+        limit = parse_duration(timeout) + 60
+        return self.run(
+            [*args, *self.cluster_flags()], timeout=limit, stdout_in_error=True, output=output
+        )
 
     def _wait_flags(self, wait: bool, strategy: str, timeout: str) -> list[str]:
         """helm 4 chooses how to wait (watcher, legacy); helm 3 only has --wait."""
@@ -200,7 +187,7 @@ class Helm:
         timeout: str = "5m",
         create_namespace: bool = False,
         wait_strategy: str = "watcher",
-        stream: bool = True,
+        output: LineOutput | None = None,
         repo: str | None = None,
         chart_version: str | None = None,
     ) -> str:
@@ -219,7 +206,7 @@ class Helm:
         if create_namespace:
             args.append("--create-namespace")
         args += self._wait_flags(wait, wait_strategy, timeout)
-        return self._cluster_run(args, timeout, stream)
+        return self._cluster_run(args, timeout, output)
 
     def test(
         self,
@@ -227,12 +214,12 @@ class Helm:
         namespace: str,
         timeout: str = "5m",
         logs: bool = True,
-        stream: bool = True,
+        output: LineOutput | None = None,
     ) -> str:
         args = ["test", release, "--namespace", namespace, "--timeout", timeout]
         if logs:
             args.append("--logs")
-        return self._cluster_run(args, timeout, stream)
+        return self._cluster_run(args, timeout, output)
 
     def rollback(
         self,
@@ -242,7 +229,7 @@ class Helm:
         wait: bool = True,
         timeout: str = "5m",
         wait_strategy: str = "watcher",
-        stream: bool = True,
+        output: LineOutput | None = None,
     ) -> str:
         args = [
             "rollback",
@@ -252,7 +239,7 @@ class Helm:
             namespace,
         ]
         args += self._wait_flags(wait, wait_strategy, timeout)
-        return self._cluster_run(args, timeout, stream)
+        return self._cluster_run(args, timeout, output)
 
     def uninstall(
         self,
@@ -261,11 +248,11 @@ class Helm:
         wait: bool = True,
         timeout: str = "5m",
         wait_strategy: str = "watcher",
-        stream: bool = True,
+        output: LineOutput | None = None,
     ) -> str:
         args = ["uninstall", release, "--namespace", namespace]
         args += self._wait_flags(wait, wait_strategy, timeout)
-        return self._cluster_run(args, timeout, stream)
+        return self._cluster_run(args, timeout, output)
 
     def history(self, release: str, namespace: str, output: str = "json") -> Any:
         """The release's revisions: parsed from JSON, or helm's table with output="table"."""
@@ -295,20 +282,3 @@ class Helm:
 def parse_objects(text: str) -> list[dict[str, Any]]:
     """Parse a multi-document YAML stream into objects, dropping empty documents."""
     return [doc for doc in yaml.safe_load_all(text) if isinstance(doc, dict) and doc]
-
-
-def seconds(duration: str) -> float:
-    """Seconds in a helm duration such as "5m", "90s" or "1h30m"."""
-    total, number = 0.0, ""
-    units = {"h": 3600, "m": 60, "s": 1}
-    for char in duration:
-        if char.isdigit() or char == ".":
-            number += char
-        elif char in units and number:
-            total += float(number) * units[char]
-            number = ""
-        else:
-            raise ValueError(f"not a duration: {duration!r}")
-    if number:
-        total += float(number)
-    return total

@@ -1,8 +1,10 @@
 """A thin, typed wrapper around kubectl, pointed at one kubeconfig and context.
 
-Every call is bounded by a timeout and captures its output; a failure raises KubectlError
-carrying kubectl's stderr. The smoke tests, the prerequisite installer and
-`chartkit verify --server` all talk to the cluster through it.
+Every call is bounded by a timeout and captures its output, or, given an `output`
+callback, hands it each line as kubectl prints it (chartkit.tools.streaming: the smoke
+runs watch their long waits this way); a failure raises KubectlError carrying kubectl's
+stderr. The smoke tests, the prerequisite installer and `chartkit verify --server` all
+talk to the cluster through it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from chartkit.tools.streaming import LineOutput, run_streamed
 
 
 class KubectlError(Exception):
@@ -53,24 +57,29 @@ class Kubectl:
         args: Sequence[str],
         stdin: str | None = None,
         timeout: float | None = None,
+        output: LineOutput | None = None,
     ) -> str:
-        """Run kubectl and return its stdout; raise KubectlError on failure."""
+        """Run kubectl and return its stdout; raise KubectlError on failure. With `output`
+        (and no stdin), each line is handed to it as kubectl prints it."""
         command = self.command(args)
         verb = " ".join(a for a in args[:2] if not a.startswith("-"))
-        except_detail = f"timed out after {timeout or self.timeout_seconds}s"
-        try:
-            result = subprocess.run(
-                command,
-                input=stdin,
-                capture_output=True,
-                text=True,
-                timeout=timeout or self.timeout_seconds,
-            )
-        except subprocess.TimeoutExpired:
-            raise KubectlError(command, -1, except_detail, verb) from None
-        if result.returncode != 0:
-            raise KubectlError(command, result.returncode, result.stderr or result.stdout, verb)
-        return result.stdout
+        limit = timeout or self.timeout_seconds
+        if output is not None and stdin is None:
+            streamed = run_streamed(command, output, limit)
+            if streamed.timed_out:
+                raise KubectlError(command, -1, f"timed out after {streamed.limit}s", verb)
+            returncode, stdout, stderr = streamed.returncode, streamed.stdout, streamed.stderr
+        else:
+            try:
+                result = subprocess.run(
+                    command, input=stdin, capture_output=True, text=True, timeout=limit
+                )
+            except subprocess.TimeoutExpired:
+                raise KubectlError(command, -1, f"timed out after {limit}s", verb) from None
+            returncode, stdout, stderr = result.returncode, result.stdout, result.stderr
+        if returncode != 0:
+            raise KubectlError(command, returncode, stderr or stdout, verb)
+        return stdout
 
     def attempt(
         self, args: Sequence[str], stdin: str | None = None, timeout: float | None = None

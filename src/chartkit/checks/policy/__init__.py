@@ -2,8 +2,9 @@
 
 Each rule has an id, a one-line reason, and reports the object and the field path of each
 violation. The rules come in groups, one module each: `pod_security` (the restricted Pod
-Security Standard), `containers`, `wiring` (how the objects fit together) and
-`credentials`; `base` holds what they share. This module runs them all.
+Security Standard: the controls of `pss_baseline` and `pss_restricted`), `containers`,
+`wiring` (how the objects fit together) and `credentials`; `base` holds what they share.
+This module runs them all.
 
 A rule can be waived for one object only through an annotation on that object (on a
 workload, its metadata or its pod template's metadata):

@@ -1,12 +1,13 @@
 """What every policy rule is made of: the violation it reports, the rule itself, the view of
-a whole rendered release that rules looking across objects use, and the helpers the rule
-groups share (containers with their field paths, label selectors, helm hooks)."""
+a whole rendered release that rules looking across objects use, the Pod Security Standard
+controls and the pod template they judge, and the helpers the rule groups share
+(containers with their field paths, label selectors, helm hooks)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from chartkit.releases.manifest import (
     Object,
@@ -18,6 +19,7 @@ from chartkit.releases.manifest import (
 )
 
 Finding = tuple[str, str]  # (field path, message)
+Level = Literal["restricted", "baseline", "privileged"]
 
 
 @dataclass(frozen=True)
@@ -133,3 +135,69 @@ def pod_rule(
         return check(obj, pod_spec(obj), spec_prefix(obj))
 
     return run
+
+
+@dataclass(frozen=True)
+class PodTemplate:
+    """The pod a workload (or a bare Pod) creates, with the field paths of its parts."""
+
+    obj: Object
+
+    @property
+    def spec(self) -> Object:
+        return pod_spec(self.obj)
+
+    @property
+    def prefix(self) -> str:
+        """The field path of the pod spec, e.g. spec.template.spec."""
+        return spec_prefix(self.obj)
+
+    @property
+    def metadata(self) -> Object:
+        return pod_template_metadata(self.obj)
+
+    @property
+    def metadata_prefix(self) -> str:
+        return ".".join([*pod_spec_path(self.obj)[:-1], "metadata"])
+
+    def containers(self) -> Iterator[tuple[str, Object]]:
+        """(path, container) for init, regular and ephemeral containers."""
+        return all_containers(self.obj)
+
+    @property
+    def context(self) -> Object:
+        """The pod-level securityContext."""
+        return self.spec.get("securityContext") or {}
+
+    @property
+    def user_namespace(self) -> bool:
+        """The pod runs in its own user namespace (hostUsers: false)."""
+        return self.spec.get("hostUsers") is False
+
+    @property
+    def linux(self) -> bool:
+        """Not a Windows pod (spec.os.name), for the Linux-only controls."""
+        return (self.spec.get("os") or {}).get("name") != "windows"
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of a Pod Security Standard, named as the standard names it.
+
+    `check` reports each field that breaks it, for a pod judged at `level` (a control may
+    be judged differently at baseline and at restricted). A restricted control may replace
+    a baseline one (`replaces`), as Pod Security admission does: at restricted only the
+    stricter one is judged.
+    """
+
+    id: str
+    name: str
+    level: Level
+    summary: str
+    check: Callable[[PodTemplate, Level], Iterable[Finding]]
+    replaces: str = ""
+
+
+def context_of(item: Object) -> Object:
+    """A container's (or pod's) securityContext, {} when unset."""
+    return item.get("securityContext") or {}

@@ -1,18 +1,20 @@
 """promtool unit-test files kept as templates: `${name}` placeholders filled per release,
 cases that do not apply left out, expected annotations completed from the rendered rules,
-then run against the release's rule file."""
+then run against the release's rule file; `AlertTests` runs one chart's alert tests."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from chartkit.monitoring.rules import alert_rules_of
-from chartkit.tools.promtool import Promtool, PromtoolResult, write_yaml
+from chartkit.releases.manifest import Manifest
+from helpers.monitoring.rules import alert_rules_of, rule_file
+from helpers.promtool import Promtool, PromtoolResult, write_yaml
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_.:-]+)\}")
 
@@ -122,3 +124,37 @@ def drop_inapplicable_cases(document: dict[str, Any], placeholders: Mapping[str,
         if cases:
             groups.append(group)
     document["tests"] = groups
+
+
+Placeholders = Callable[[Manifest, Mapping[str, Any]], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class AlertTests:
+    """The promtool unit tests of one chart's alerts, `<directory>/<Alert>.test.yaml`, with
+    the placeholders the chart's test module takes from a rendered manifest and its values.
+
+    Called as run_alert_test(promtool, manifest, values, alert, workdir, rules=None): the
+    alert's test against `rules` (default: the rule file of the manifest's PrometheusRules),
+    written under workdir/<alert>.
+    """
+
+    directory: Path
+    placeholders: Placeholders
+
+    def __call__(
+        self,
+        promtool: Promtool,
+        manifest: Manifest,
+        values: Mapping[str, Any],
+        alert: str,
+        workdir: Path,
+        rules: Mapping[str, Any] | None = None,
+    ) -> PromtoolResult:
+        return run_rule_tests(
+            promtool,
+            rule_file(manifest.objects) if rules is None else rules,
+            self.directory / f"{alert}.test.yaml",
+            self.placeholders(manifest, values),
+            workdir / alert,
+        )

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from chartkit.releases.manifest import Object, name_of
-from chartkit.tools.promtool import Expression
+from helpers.promtool import Expression
 
 # Grafana's built-in interval variables, replaced by durations PromQL accepts.
 GRAFANA_BUILTINS = {

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from chartkit.releases.manifest import Object, describe
-from chartkit.tools.promtool import Expression
+from helpers.promtool import Expression
 
 _ARG = re.compile(r"\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}")
 

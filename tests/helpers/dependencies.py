@@ -2,7 +2,7 @@
 Services it calls (a `<service>.<namespace>.svc` address in its objects), against the
 Secrets and Services the other creates.
 
-`needs:` in helmfile.yaml must cover every such dependency (tests/releases/test_needs.py).
+`needs:` in helmfile.yaml must cover every such dependency (tests/releases/test_dependencies.py).
 """
 
 from __future__ import annotations

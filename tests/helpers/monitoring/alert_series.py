@@ -13,8 +13,18 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from chartkit.monitoring.durations import format_duration, parse_duration
 from chartkit.releases.manifest import Object
+from chartkit.tools.durations import parse_duration
+
+
+def format_duration(seconds: float) -> str:
+    """A duration promtool accepts ("6m", "90s"), never negative."""
+    seconds = max(0.0, seconds)
+    if seconds % 60 == 0:
+        return f"{int(seconds // 60)}m"
+    if seconds == int(seconds):
+        return f"{int(seconds)}s"
+    return f"{math.ceil(seconds * 1000)}ms"
 
 
 def alert_timing(hold: str, condition_from: float = 60.0, step: float = 60.0) -> dict[str, Any]:

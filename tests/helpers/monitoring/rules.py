@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from chartkit.releases.manifest import Object, describe
-from chartkit.tools.promtool import Expression
+from helpers.promtool import Expression
 
 
 def prometheus_rules(objects: Iterable[Object]) -> list[Object]:

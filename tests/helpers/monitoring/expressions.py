@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chartkit.monitoring.analysis import analysis_expressions
-from chartkit.monitoring.grafana import configmap_dashboards, dashboard_expressions
-from chartkit.monitoring.rules import rule_expressions
 from chartkit.releases.manifest import Object
-from chartkit.tools.promtool import Expression
+from helpers.monitoring.analysis import analysis_expressions
+from helpers.monitoring.grafana import configmap_dashboards, dashboard_expressions
+from helpers.monitoring.rules import rule_expressions
+from helpers.promtool import Expression
 
 
 def manifest_expressions(objects: Sequence[Object]) -> list[Expression]:
