@@ -83,7 +83,6 @@ def test_refusals_name_the_option_and_the_fix(capsys, argv: list[str], message: 
     assert "Traceback" not in err
 
 
-@pytest.mark.inventory_wide
 def test_flux_writes_one_file_per_object_per_environment(capsys, tmp_path: Path) -> None:
     code, _, err = chartkit(
         capsys, "gitops", "flux", "--env", "dev", "--url", URL, "--output", str(tmp_path)

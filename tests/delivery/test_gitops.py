@@ -114,7 +114,6 @@ def by_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 # -- Argo CD --------------------------------------------------------------------------------
 
 
-@pytest.mark.inventory_wide
 def test_argocd_objects_and_the_applications_they_generate_validate_strictly(
     argo: list[dict[str, Any]], validator: SchemaValidator
 ) -> None:
@@ -173,7 +172,6 @@ def test_applications_take_the_release_values_and_the_environment_overlay(
             assert source["helm"]["skipTests"] is True
 
 
-@pytest.mark.inventory_wide
 def test_the_project_allows_the_inventory_namespaces_and_namespaces_only(
     argo: list[dict[str, Any]], inventory: Inventory
 ) -> None:
@@ -268,7 +266,6 @@ def releases_of(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {o["metadata"]["name"]: o for o in by_kind(objects, "HelmRelease")}
 
 
-@pytest.mark.inventory_wide
 @pytest.mark.parametrize("settings", [GIT, OCI], ids=["git", "oci"])
 def test_flux_objects_validate_strictly(
     settings: FluxSettings, plans: dict[str, EnvironmentPlan], validator: SchemaValidator
@@ -344,7 +341,6 @@ def test_rollout_releases_wait_with_the_poller_and_cel_health_checks(
     assert seedtest["waitStrategy"] == {"name": "legacy"} and "healthCheckExprs" not in seedtest
 
 
-@pytest.mark.inventory_wide
 def test_namespaces_enforce_the_pod_security_level_their_pods_need(
     flux: dict[str, list[dict[str, Any]]], inventory: Inventory
 ) -> None:

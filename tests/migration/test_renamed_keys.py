@@ -22,7 +22,9 @@ from chartkit.tools.helm import Helm
 
 ROOT = find_root(Path(__file__).parent)
 CHARTS = sorted(p.parent for p in (ROOT / "charts").glob("*/renamed-keys.yaml"))
-CASES = [(chart, entry) for chart in CHARTS for entry in renamed_keys(chart)]
+TABLES = {chart: renamed_keys(chart) for chart in CHARTS}
+DEFAULTS = {chart: yaml.safe_load((chart / "values.yaml").read_text()) for chart in CHARTS}
+CASES = [(chart, entry) for chart in CHARTS for entry in TABLES[chart]]
 # Values for new keys whose chart default is empty: each valid where it goes.
 SAMPLES: dict[str, Any] = {
     "serviceName": "sample-api",
@@ -46,7 +48,7 @@ SIDECAR = {
 
 
 def defaults(chart: Path) -> dict[str, Any]:
-    return yaml.safe_load((chart / "values.yaml").read_text())
+    return copy.deepcopy(DEFAULTS[chart])
 
 
 def star_keys(chart: Path, entry: RenamedKey) -> list[str]:
@@ -110,7 +112,7 @@ def run(
                 file.write_text(json.dumps(values))
             return supplied_values(helm, [chart / "values.yaml", *files])
 
-    result = migrate(document, renamed_keys(chart), layered, Names("sample-api", "team"))
+    result = migrate(document, TABLES[chart], layered, Names("sample-api", "team"))
     return result, document.text()
 
 
@@ -168,7 +170,7 @@ def test_a_key_kept_only_in_one_mode_is_removed_elsewhere_with_the_reason(
 
 def old_form_of_every_key(chart: Path) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for entry in renamed_keys(chart):
+    for entry in TABLES[chart]:
         for star in star_keys(chart, entry) or [""]:
             if not entry.only_when:
                 nest(fill(entry.key, star), sample(chart, entry, star), values)
