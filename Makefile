@@ -56,6 +56,7 @@ test: lint ## lint, then the test suite (pytest, PYTEST_WORKERS=2)
 
 # Smoke options (SMOKE_ARGS): --kube-context=<ctx> --kube-version=1.30 --keep-cluster
 # --smoke-releases=a,b --smoke-parallel=4 --namespace-prefix=smoke- --rwx-storage-class=<c>
+# --upgrade-from=origin/main (changed charts' releases installed from the base chart first)
 smoke: setup ## install every release into a cluster (KUBECONFIG, or kind; SMOKE_ARGS=...)
 	$(BIN)/pytest tests/smoke -m smoke -p no:xdist -v $(SMOKE_ARGS)
 

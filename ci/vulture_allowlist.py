@@ -6,7 +6,7 @@ vulture reads this file as code: every name written here counts as used.
 
 from vulture.whitelists.whitelist_utils import Whitelist
 
-from chartkit.cluster import choice, smoke
+from chartkit.cluster import choice, smoke, smoke_upgrade
 
 attribute = Whitelist()
 
@@ -15,6 +15,7 @@ attribute = Whitelist()
 choice.detect  # tests/smoke/conftest.py: smoke_cluster
 smoke.session  # tests/smoke/conftest.py: smoke_results
 smoke.SmokeRun  # tests/smoke/conftest.py: smoke_results
+smoke_upgrade.upgrade_sources  # tests/smoke/conftest.py: upgrade_sources_from (--upgrade-from)
 
 # ruamel.yaml reads YAML.preserve_quotes, an attribute set on its object (a "1.0" stays
 # quoted when a values file is written back).

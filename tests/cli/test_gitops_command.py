@@ -38,6 +38,9 @@ def test_argocd_prints_the_project_and_the_chosen_environments_applicationset(ca
     assert [(d["kind"], d["metadata"]["name"]) for d in documents] == [
         ("AppProject", "chart-suite"),
         ("ApplicationSet", "chart-suite-prod"),
+        # the codebeaker workers' namespaces, which no Application creates
+        ("Namespace", "codebeaker-worker"),
+        ("Namespace", "codebeaker-dev-worker"),
     ]
     template = documents[1]["spec"]["template"]["spec"]
     assert template["source"]["targetRevision"] == "v1.2.0"
@@ -92,10 +95,27 @@ def test_flux_writes_one_file_per_object_per_environment(capsys, tmp_path: Path)
     assert "gitrepository-chart-suite.yaml" in files
     assert "helmrelease-seedtest-api.yaml" in files and "namespace-seedtest.yaml" in files
     releases = load(ROOT).releases
-    assert len(files) == 1 + len({r.namespace for r in releases}) + len(releases)
+    namespaces = {name for name in files if name.startswith("namespace-")}
+    workers = {"namespace-codebeaker-worker.yaml", "namespace-codebeaker-dev-worker.yaml"}
+    assert namespaces == {f"namespace-{r.namespace}.yaml" for r in releases} | workers
+    assert len(files) == 1 + len(namespaces) + len(releases)
     helm_release = yaml.safe_load((tmp_path / "dev" / "helmrelease-seedtest-api.yaml").read_text())
     assert helm_release["spec"]["chart"]["spec"]["valuesFiles"][-1] == "values/env/dev.yaml"
     assert f"wrote {len(files)} objects to {tmp_path / 'dev'}" in err
+
+
+def test_argocd_writes_the_platform_namespaces_per_environment(capsys, tmp_path: Path) -> None:
+    code, _, err = chartkit(
+        capsys, "gitops", "argocd", "--repo-url", URL, "--output", str(tmp_path)
+    )
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "prod").iterdir()) == [
+        "namespace-codebeaker-dev-worker.yaml",
+        "namespace-codebeaker-worker.yaml",
+    ]
+    namespace = yaml.safe_load((tmp_path / "prod" / "namespace-codebeaker-worker.yaml").read_text())
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert (tmp_path / "appproject-chart-suite.yaml").is_file()
 
 
 def test_without_an_origin_remote_the_url_must_be_given(monkeypatch) -> None:

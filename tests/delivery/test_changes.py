@@ -13,7 +13,8 @@ import yaml
 
 from chartkit.delivery import changes
 from chartkit.delivery.git import ChangesError, merge_base
-from chartkit.delivery.version_bump import parse_version, version_problems
+from chartkit.delivery.version_bump import version_problems
+from chartkit.releases.chart_version import parse_version
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,6 +41,12 @@ def chart_yaml(name: str, version: str, deps: bool = True, kind: str = "applicat
     return yaml.safe_dump(document)
 
 
+def changelog(*versions: str) -> str:
+    """A CHANGELOG.md with one entry per version, newest first."""
+    entries = [f"## {v} - 2026-12-01\n\n### Changed\n- What {v} changed.\n" for v in versions]
+    return "# Changelog\n\n" + "\n".join(entries)
+
+
 def commit(repo: Path, message: str) -> str:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", message)
@@ -61,6 +68,7 @@ def repo(tmp_path: Path) -> Path:
         write(repo, f"charts/{chart}/Chart.yaml", chart_yaml(chart, "1.0.0"))
         write(repo, f"charts/{chart}/templates/deployment.yaml", "kind: Deployment\n")
         write(repo, f"charts/{chart}/README.md", f"# {chart}\n")
+        write(repo, f"charts/{chart}/CHANGELOG.md", changelog("1.0.0"))
     write(repo, "charts/plain/Chart.yaml", chart_yaml("plain", "0.1.0", deps=False))
     write(repo, "charts/plain/templates/cm.yaml", "kind: ConfigMap\n")
     releases = [
@@ -198,6 +206,8 @@ def test_a_module_the_smoke_tests_do_not_reach_smokes_nothing(repo: Path) -> Non
 
 
 def test_the_smoke_tests_reach_the_cluster_code_and_not_the_command_line() -> None:
+    """Nor the GitOps generators, packaging or the rendered diff: of delivery, only what
+    finds the base commit's charts."""
     reached = changes.smoke_modules(ROOT)
     assert {
         "src/chartkit/cluster/smoke.py",
@@ -210,7 +220,12 @@ def test_the_smoke_tests_reach_the_cluster_code_and_not_the_command_line() -> No
         "src/chartkit/__init__.py",
         "tests/conftest.py",
     } <= reached
-    assert not {f for f in reached if f.startswith(("src/chartkit/cli/", "src/chartkit/delivery/"))}
+    assert not {f for f in reached if f.startswith("src/chartkit/cli/")}
+    # --upgrade-from: the merge base, the changed charts and the base commit's worktree
+    upgrade_from = {"__init__", "changes", "git", "import_graph", "worktree"}
+    assert {f for f in reached if f.startswith("src/chartkit/delivery/")} == {
+        f"src/chartkit/delivery/{name}.py" for name in upgrade_from
+    }
 
 
 def test_uncommitted_and_untracked_files_count(repo: Path) -> None:
@@ -251,8 +266,39 @@ def test_a_changed_chart_must_raise_its_version(repo: Path) -> None:
         f"(at {result.base[:12]}); raise `version` (docs-only changes need none)"
     ]
     write(repo, "charts/api/Chart.yaml", chart_yaml("api", "1.0.1"))
+    write(repo, "charts/api/CHANGELOG.md", changelog("1.0.1", "1.0.0"))
     commit(repo, "bump")
     assert version_problems(repo, result.base, ["api"]) == []
+
+
+def test_a_raised_version_needs_its_changelog_entry_on_top(repo: Path) -> None:
+    base = merge_base(repo, "main")
+    write(repo, "charts/api/Chart.yaml", chart_yaml("api", "1.1.0"))
+    assert [str(p) for p in version_problems(repo, base, ["api"])] == [
+        "charts/api/CHANGELOG.md: no entry for 1.1.0, the raised Chart.yaml version: add "
+        "`## 1.1.0` on top, with what changed"
+    ]
+    write(repo, "charts/api/CHANGELOG.md", changelog("1.0.0", "1.1.0"))
+    assert [str(p) for p in version_problems(repo, base, ["api"])] == [
+        "charts/api/CHANGELOG.md: the 1.1.0 entry must be the top one"
+    ]
+    (repo / "charts/api/CHANGELOG.md").unlink()
+    assert [str(p) for p in version_problems(repo, base, ["api"])] == [
+        "charts/api/CHANGELOG.md: missing: add it with a `## 1.1.0` entry"
+    ]
+    write(repo, "charts/api/CHANGELOG.md", changelog("1.1.0") + "### Breaking\n- x\n")
+    (problem,) = version_problems(repo, base, ["api"])
+    assert str(problem).startswith("charts/api/CHANGELOG.md:")
+    assert "section 'Breaking'; use one of Added, Changed, Deprecated" in str(problem)
+    write(repo, "charts/api/CHANGELOG.md", changelog("1.1.0", "1.0.0"))
+    assert version_problems(repo, base, ["api"]) == []
+
+
+def test_a_changelog_only_change_needs_no_bump(repo: Path) -> None:
+    write(repo, "charts/api/CHANGELOG.md", changelog("1.0.0") + "- Also this.\n")
+    commit(repo, "changelog wording")
+    result = analyse(repo)
+    assert result.changed_charts == []
 
 
 def test_a_lower_or_pre_release_version_is_not_a_bump(repo: Path) -> None:
@@ -338,6 +384,17 @@ def test_changed_command(repo: Path, tmp_path: Path) -> None:
     result = chartkit(repo, "--target-branch", "main", "--check-versions")
     assert result.returncode == 1
     assert "version: charts/common/Chart.yaml: the chart changed" in result.stderr
+
+    write(repo, "charts/common/Chart.yaml", chart_yaml("common", "1.0.1", False, "library"))
+    result = chartkit(repo, "--target-branch", "main", "--check-versions")
+    assert result.returncode == 1
+    assert "version: charts/common/CHANGELOG.md: missing: add it with a `## 1.0.1` entry" in (
+        result.stderr
+    )
+    write(repo, "charts/common/CHANGELOG.md", changelog("1.0.1"))
+    result = chartkit(repo, "--target-branch", "main", "--check-versions")
+    assert result.returncode == 0, result.stderr
+    assert "versions raised: common" in result.stdout
 
 
 def test_changed_command_without_changes_or_base(repo: Path, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Iterator
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,10 @@ from chartkit.delivery.argocd import (
     ArgoSettings,
     argocd_objects,
     install_waves,
+    platform_namespaces,
 )
 from chartkit.delivery.flux import ROLLOUT_HEALTH, FluxSettings, flux_objects
-from chartkit.delivery.gitops_plan import EnvironmentPlan, GitOpsError, plan
+from chartkit.delivery.gitops_plan import EnvironmentPlan, GitOpsError, PlannedRelease, plan
 from chartkit.releases.inventory import Inventory, load
 from chartkit.releases.render import Renderer
 from chartkit.tools.toolbox import Toolbox
@@ -172,12 +174,19 @@ def test_applications_take_the_release_values_and_the_environment_overlay(
             assert source["helm"]["skipTests"] is True
 
 
+WORKER_NAMESPACES = {"codebeaker-worker", "codebeaker-dev-worker"}  # worker.namespace
+
+
 def test_the_project_allows_the_inventory_namespaces_and_namespaces_only(
     argo: list[dict[str, Any]], inventory: Inventory
 ) -> None:
     project = by_kind(argo, "AppProject")[0]["spec"]
     namespaces = {r.namespace for r in inventory.releases}
-    assert {d["namespace"] for d in project["destinations"]} == {*namespaces, TENANT_NAMESPACES}
+    assert {d["namespace"] for d in project["destinations"]} == {
+        *namespaces,
+        *WORKER_NAMESPACES,
+        TENANT_NAMESPACES,
+    }
     assert {d["server"] for d in project["destinations"]} == {"*"}
     assert project["sourceRepos"] == [REPO_URL]
     whitelist = project["clusterResourceWhitelist"]
@@ -197,11 +206,42 @@ def test_sync_options_and_the_namespace_pod_security_labels(
     assert policy["syncOptions"] == list(SYNC_OPTIONS)
     assert {"ServerSideApply=true", "CreateNamespace=true"} <= set(policy["syncOptions"])
     labels = policy["managedNamespaceMetadata"]["labels"]
-    # the docker-socket worker's documented exception needs privileged; the rest restricted
-    assert labels["pod-security.kubernetes.io/enforce"] == "privileged"
+    # the docker-socket worker runs in codebeaker-worker: the API's namespace stays restricted
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
     restricted = apps["seedtest-api"]["spec"]["syncPolicy"]["managedNamespaceMetadata"]
     assert restricted["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
-    assert plans["prod"].pod_security["codebeaker"] == "privileged"
+    assert plans["prod"].pod_security["codebeaker"] == "restricted"
+    assert plans["prod"].pod_security["codebeaker-worker"] == "privileged"
+
+
+@pytest.mark.parametrize("environment", ["default", "prod"])
+def test_every_rendered_object_goes_to_a_project_destination(
+    argo: list[dict[str, Any]], inventory: Inventory, renderer: Renderer, environment: str
+) -> None:
+    project = by_kind(argo, "AppProject")[0]["spec"]
+    allowed = [d["namespace"] for d in project["destinations"]]
+    overlay = inventory.environment_overlay(environment)
+    for release in inventory.releases:
+        for obj in renderer.render_release(release, overlay).objects:
+            if obj["kind"] == "Namespace":
+                continue
+            namespace = obj["metadata"].get("namespace", release.namespace)
+            assert any(fnmatch(namespace, pattern) for pattern in allowed), (
+                f"{release.name}: {obj['kind']}/{obj['metadata']['name']} in {namespace}"
+            )
+
+
+def test_argo_cd_gets_the_namespaces_it_does_not_create_with_their_pods_level(
+    plans: dict[str, EnvironmentPlan], validator: SchemaValidator
+) -> None:
+    for environment, environment_plan in plans.items():
+        namespaces = platform_namespaces(ARGO, environment_plan)
+        assert {n["metadata"]["name"] for n in namespaces} == WORKER_NAMESPACES, environment
+        for namespace in namespaces:
+            labels = namespace["metadata"]["labels"]
+            assert labels["pod-security.kubernetes.io/enforce"] == "privileged"
+            assert labels["chartkit.io/environment"] == environment
+        assert problems(validator, namespaces) == []
 
 
 def ignored(app: dict[str, Any]) -> list[tuple[str, str, str, tuple[str, ...]]]:
@@ -345,12 +385,30 @@ def test_namespaces_enforce_the_pod_security_level_their_pods_need(
     flux: dict[str, list[dict[str, Any]]], inventory: Inventory
 ) -> None:
     namespaces = {o["metadata"]["name"]: o for o in by_kind(flux["prod"], "Namespace")}
-    assert set(namespaces) == {r.namespace for r in inventory.releases}
+    assert set(namespaces) == {r.namespace for r in inventory.releases} | WORKER_NAMESPACES
     enforce = {
         n: o["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
         for n, o in namespaces.items()
     }
-    assert enforce["codebeaker"] == "privileged" and enforce["seedtest"] == "restricted"
+    assert enforce["codebeaker"] == "restricted" and enforce["seedtest"] == "restricted"
+    assert enforce["codebeaker-worker"] == enforce["codebeaker-dev-worker"] == "privileged"
+    # the namespaces the ecp-tenant chart renders are the chart's
+    assert not [n for n in namespaces if fnmatch(n, TENANT_NAMESPACES)]
+
+
+def planned(name: str, namespace: str, used: tuple[str, ...]) -> PlannedRelease:
+    return PlannedRelease(
+        name, namespace, "charts/x", "x", "1.0.0", (), (), {}, (), False, (), used
+    )
+
+
+def test_a_namespace_another_release_is_deployed_to_is_not_the_platforms() -> None:
+    releases = (planned("a", "a", ("a", "shared")), planned("b", "shared", ("shared", "c")))
+    environment_plan = EnvironmentPlan("prod", None, releases, {"shared": "baseline"})
+    assert environment_plan.namespaces_used == ["a", "shared", "c"]
+    assert environment_plan.platform_namespaces == ["c"]
+    flux_namespaces = namespaces_of(environment_plan)
+    assert flux_namespaces == {"a": "restricted", "shared": "baseline", "c": "restricted"}
 
 
 def test_oci_releases_take_the_chart_from_its_repository_and_the_merged_values(
@@ -373,6 +431,14 @@ def test_oci_releases_take_the_chart_from_its_repository_and_the_merged_values(
     assert renderer.render(release.chart, values_files=[inline], **options) == renderer.render(
         release.chart, values_files=files, **options
     )
+
+
+def namespaces_of(environment_plan: EnvironmentPlan) -> dict[str, str]:
+    objects = by_kind(flux_objects(GIT, environment_plan, ROOT), "Namespace")
+    return {
+        o["metadata"]["name"]: o["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
+        for o in objects
+    }
 
 
 def rollout(phase: str | None, observed: str = "4", generation: int = 4) -> dict[str, Any]:

@@ -150,3 +150,46 @@ def test_helmfile_job_lints_and_templates_with_the_pinned_helmfile(ci: dict[str,
     assert "helmfile lint --skip-deps" in script
     assert "helmfile -e prod template --skip-deps" in script
     assert "scripts/install-tools" in script  # helm, the version the suite pins
+
+
+def test_pull_requests_get_the_rendered_diff_in_the_job_summary(ci: dict[str, Any]) -> None:
+    job = ci["jobs"]["diff"]
+    assert job["if"] == "github.event_name == 'pull_request'"
+    assert job["steps"][0]["with"]["fetch-depth"] == 0  # the merge base
+    step = next(s for s in job["steps"] if "chartkit diff" in s.get("run", ""))
+    assert step["shell"] == "bash"  # -o pipefail: the diff's exit code survives tee
+    assert 'chartkit diff --target-branch "origin/$TARGET" --github-summary' in step["run"]
+
+
+def test_smoke_upgrades_from_the_merge_base_on_pull_requests(ci: dict[str, Any]) -> None:
+    smoke = ci["jobs"]["smoke"]
+    assert smoke["steps"][0]["with"]["fetch-depth"] == 0
+    script = runs(smoke)
+    assert 'if [ "$EVENT" = "pull_request" ]; then upgrade="--upgrade-from=origin/$TARGET"' in (
+        script
+    )
+    assert "--smoke-releases=$RELEASES $upgrade" in script
+
+
+def test_every_job_setting_up_the_tools_installs_their_debian_packages(
+    ci: dict[str, Any],
+) -> None:
+    for name, job in ci["jobs"].items():
+        script = runs(job)
+        if any(cmd in script for cmd in ("make setup", "make test", "scripts/install-tools")):
+            assert "--no-install-recommends prometheus docker-registry" in script, name
+
+
+def test_only_pushes_to_main_publish_and_only_that_job_writes_packages(
+    ci: dict[str, Any],
+) -> None:
+    job = ci["jobs"]["publish"]
+    assert job["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert job["needs"] == "test"
+    assert job["permissions"] == {"contents": "read", "packages": "write"}
+    script = runs(job)
+    assert "chartkit package" in script
+    assert 'chartkit publish "oci://ghcr.io/${OWNER,,}/charts"' in script
+    assert "--password-stdin" in script
+    others = [n for n, j in ci["jobs"].items() if n != "publish" and "permissions" in j]
+    assert others == []

@@ -13,14 +13,19 @@ Run them with `make smoke [SMOKE_ARGS=...]` or `pytest tests/smoke -m smoke <opt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+import contextlib
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
 
 from chartkit.cluster import choice as cluster
 from chartkit.cluster import smoke
-from chartkit.releases.inventory import Inventory
+from chartkit.cluster.smoke_upgrade import UpgradeFrom, upgrade_sources
+from chartkit.delivery.changes import analyse
+from chartkit.delivery.git import merge_base
+from chartkit.delivery.worktree import base_worktree
+from chartkit.releases.inventory import Inventory, Release
 
 NO_CLUSTER = "Skipped: no cluster:"
 
@@ -62,6 +67,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--smoke-helm", default=None, help="helm version to install with (default: the pinned)"
+    )
+    group.addoption(
+        "--upgrade-from",
+        default=None,
+        metavar="BRANCH",
+        help="install each release of a chart changed since the merge base with BRANCH from "
+        "the base commit's chart first, then upgrade it (like ct install --upgrade)",
     )
 
 
@@ -127,6 +139,27 @@ def smoke_cluster(pytestconfig: pytest.Config) -> cluster.ClusterChoice:
     return choice
 
 
+@contextlib.contextmanager
+def upgrade_sources_from(
+    root: Path, branch: object, releases: list[Release], write: Callable[[str], None]
+) -> Iterator[dict[str, UpgradeFrom]]:
+    """With --upgrade-from: the base commit checked out in a temporary worktree (removed
+    afterwards) and, for each release of a changed chart, where its run starts."""
+    if not branch:
+        yield {}
+        return
+    base = merge_base(root, str(branch))
+    changed = analyse(root, base).affected_charts
+    with base_worktree(root, base) as base_root:
+        sources = upgrade_sources(root, base_root, base[:12], releases, changed)
+        write(
+            f"upgrade from {branch} (merge base {base[:12]}): "
+            f"{sum(1 for s in sources.values() if s.chart)} release(s) start from the base chart, "
+            f"{sum(1 for s in sources.values() if not s.chart)} skipped"
+        )
+        yield sources
+
+
 @pytest.fixture(scope="session")
 def smoke_results(
     smoke_cluster: cluster.ClusterChoice,
@@ -142,7 +175,12 @@ def smoke_results(
         else list(inventory.releases)
     )
     write = live_writer(pytestconfig)
-    with smoke.session(repo_root, inventory, smoke_cluster, options, write) as ctx:
+    branch = _option(pytestconfig, "--upgrade-from")
+    with (
+        smoke.session(repo_root, inventory, smoke_cluster, options, write) as ctx,
+        upgrade_sources_from(repo_root, branch, selected, write) as sources,
+    ):
+        ctx.upgrade_from = sources
         results = smoke.SmokeRun(ctx).run(selected, max(1, options.parallel))
         for result in results.values():
             if not result.ok:

@@ -12,7 +12,12 @@ from typing import Any
 import yaml
 
 from chartkit.checks.gitops_safety import template_hazards
-from chartkit.delivery.argocd import DEFAULT_CLUSTER_LABEL, ArgoSettings, argocd_objects
+from chartkit.delivery.argocd import (
+    DEFAULT_CLUSTER_LABEL,
+    ArgoSettings,
+    argocd_objects,
+    platform_namespaces,
+)
 from chartkit.delivery.flux import ROLLOUT_WAITS, SOURCES, FluxSettings, flux_objects
 from chartkit.delivery.git import remote_url
 from chartkit.delivery.gitops_plan import GitOpsError, check_environment, plan
@@ -78,7 +83,11 @@ def run(args: argparse.Namespace, root: Path) -> int:
         renderer = Renderer(root)
         plans = [plan(inventory, renderer, environment) for environment in environments]
         if isinstance(settings, ArgoSettings):
-            write({"": argocd_objects(settings, plans)}, args.output)
+            namespaces = {p.environment: platform_namespaces(settings, p) for p in plans}
+            write(
+                {"": argocd_objects(settings, plans), **{e: n for e, n in namespaces.items() if n}},
+                args.output,
+            )
         else:
             write({p.environment: flux_objects(settings, p, root) for p in plans}, args.output)
     except GitOpsError as error:

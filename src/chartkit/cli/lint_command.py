@@ -1,5 +1,5 @@
 """`chartkit lint`: `helm lint --strict` of every release's chart with its values, with
-every pinned helm."""
+every pinned helm; and every chart's metadata and CHANGELOG.md (chartkit.delivery.changelog)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from chartkit.delivery.changelog import metadata_problems
 from chartkit.releases.inventory import load
 from chartkit.releases.render import Renderer
 from chartkit.tools.helm import HelmError
@@ -34,4 +35,11 @@ def run(args: argparse.Namespace, root: Path) -> int:
                 print(
                     f"lint FAIL  {release.name} (helm {version}):\n{error.stderr}", file=sys.stderr
                 )
+    for chart_yaml in sorted((root / "charts").glob("*/Chart.yaml")):
+        problems = metadata_problems(chart_yaml.parent)
+        failures += len(problems)
+        for problem in problems:
+            print(f"lint FAIL  {problem}", file=sys.stderr)
+        if not problems:
+            print(f"lint ok    charts/{chart_yaml.parent.name}: Chart.yaml metadata, CHANGELOG.md")
     return 1 if failures else 0

@@ -10,11 +10,14 @@ from collections.abc import Sequence
 from chartkit.cli import (
     capacity_command,
     changed_command,
+    diff_command,
     docs_command,
     gitops_command,
     lint_command,
     migrate_command,
+    package_command,
     plan_command,
+    publish_command,
     render_command,
     schema_command,
     verify_command,
@@ -56,9 +59,24 @@ COMMANDS = (
         changed_command,
     ),
     (
+        "diff",
+        "the rendered objects a change adds, removes and changes, per release and environment",
+        diff_command,
+    ),
+    (
         "gitops",
         "Argo CD (AppProject, ApplicationSets) or Flux (source, HelmReleases) objects",
         gitops_command,
+    ),
+    (
+        "package",
+        "versioned chart archives in build/charts/, the library chart bundled",
+        package_command,
+    ),
+    (
+        "publish",
+        "push the archives to an OCI registry; never overwrite a published version",
+        publish_command,
     ),
 )
 

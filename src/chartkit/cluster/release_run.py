@@ -1,9 +1,10 @@
-"""One release's smoke steps: install and wait, `helm test`, upgrade, the canary, rollback
-to the first revision, uninstall. Each step is recorded with its outcome and duration and
-reported as a progress line; the output of its long helm and kubectl commands, and the
-states a Rollout goes through while waited for, are printed as they come, prefixed with the
-release. After a failed step the release's diagnostics are saved and later steps are
-skipped."""
+"""One release's smoke steps: install and wait (from the base commit's chart first, when the
+run upgrades from it: chartkit.cluster.smoke_upgrade), `helm test`, upgrade, the canary,
+rollback to the working tree's first revision, uninstall. Each step is recorded with its
+outcome and duration and reported as a progress line; the output of its long helm and
+kubectl commands, and the states a Rollout goes through while waited for, are printed as
+they come, prefixed with the release. After a failed step the release's diagnostics are
+saved and later steps are skipped."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from chartkit.cluster.smoke_context import SmokeContext
 from chartkit.cluster.smoke_diagnostics import collect_diagnostics
 from chartkit.cluster.smoke_objects import rollouts_of
 from chartkit.cluster.smoke_results import SmokeError, SmokeResult, StepResult
+from chartkit.cluster.smoke_upgrade import UpgradeFrom
 from chartkit.releases.inventory import Release
 from chartkit.releases.manifest import Object, name_of
 from chartkit.tools.durations import parse_duration
@@ -50,6 +52,11 @@ class ReleaseRun:
                 helm_version=ctx.helm_version,
             ).objects
         )
+        self.upgrade_from = ctx.upgrade_from.get(release.name)
+        self.base_manifest, self.base_problem = self.render_base(self.upgrade_from)
+        self.base_installed = False
+        self.first_revision = 1  # of the working tree's chart
+        self.volumes_prepared = False
         self.chart_plan = ctx.plan.chart(release.chart_name)
         self.output = ctx.progress.output(release.name)
         self.rollouts = Rollouts(ctx.kubectl, namespace, poll=ctx.poll_seconds, output=self.output)
@@ -58,6 +65,31 @@ class ReleaseRun:
         self.failed = False
 
     # -- plumbing
+
+    def render_base(self, source: UpgradeFrom | None) -> tuple[list[Object], str | None]:
+        """The base chart's objects with this run's values, or why it does not render."""
+        if source is None or source.chart is None:
+            return [], None
+        try:
+            manifest = self.ctx.renderer.render(
+                source.chart,
+                release=self.release.name,
+                namespace=self.namespace,
+                values_files=self.values,
+                api_versions=self.ctx.renderer.platform_api_versions,
+                helm_version=self.ctx.helm_version,
+            )
+        except HelmError as error:
+            return [], (
+                f"the base chart ({source.reason}) does not render with the working tree's "
+                f"values and smoke values, which a minor or patch version must accept: {error}"
+            )
+        return list(manifest.objects), None
+
+    def skip(self, name: str, reason: str) -> None:
+        """Record a step that does not apply, with the reason."""
+        self.result.steps.append(StepResult(name, True, 0.0, f"skipped: {reason}"))
+        self.output(f"{name} skipped: {reason}")
 
     def step(self, name: str, action: Callable[[], str | None]) -> bool:
         """Run one step unless an earlier one failed; record and report it."""
@@ -95,9 +127,12 @@ class ReleaseRun:
     def timeout(self, step: str) -> str:
         return self.ctx.plan.timeouts[step]
 
-    def wait_rollouts_healthy(self, step: str, promote_pauses: bool = False) -> None:
-        """Every Rollout of the release healthy within the step's timeout."""
-        for rollout in rollouts_of(self.manifest):
+    def wait_rollouts_healthy(
+        self, step: str, promote_pauses: bool = False, manifest: list[Object] | None = None
+    ) -> None:
+        """Every Rollout of the release (of `manifest`, default the working tree's) healthy
+        within the step's timeout."""
+        for rollout in rollouts_of(self.manifest if manifest is None else manifest):
             self.rollouts.wait(
                 name_of(rollout),
                 lambda s: s.healthy,
@@ -121,15 +156,36 @@ class ReleaseRun:
 
     # -- steps
 
-    def install(self) -> str:
-        if self.ctx.kind is not None:
+    def prepare_volumes(self, manifest: list[Object]) -> None:
+        """On kind, a volume for each ReadWriteMany claim (once per run)."""
+        if self.ctx.kind is not None and not self.volumes_prepared:
             prepare_rwx_volumes(
-                self.ctx.kind,
-                self.ctx.kubectl,
-                self.ctx.prereq_config,
-                self.namespace,
-                self.manifest,
+                self.ctx.kind, self.ctx.kubectl, self.ctx.prereq_config, self.namespace, manifest
             )
+        self.volumes_prepared = True
+
+    def install_base(self) -> str:
+        """Install the base commit's chart, to upgrade from it."""
+        source = self.upgrade_from
+        if source is None or source.chart is None or self.base_problem:
+            raise SmokeError(self.base_problem or "no base chart to install")
+        self.prepare_volumes(self.base_manifest)
+        self.installed = True
+        self.ctx.helm.upgrade_install(
+            self.release.name,
+            source.chart,
+            self.namespace,
+            self.values,
+            timeout=self.timeout("install"),
+            wait_strategy="legacy" if rollouts_of(self.base_manifest) else "watcher",
+            output=self.output,
+        )
+        self.wait_rollouts_healthy("install", manifest=self.base_manifest)
+        self.base_installed = True
+        return f"revision {self.revision()} from {source.reason}"
+
+    def install(self) -> str:
+        self.prepare_volumes(self.manifest)
         self.installed = True  # from here on, uninstall cleans up even a failed install
         self.ctx.helm.upgrade_install(
             self.release.name,
@@ -140,8 +196,12 @@ class ReleaseRun:
             wait_strategy=self.wait_strategy,
             output=self.output,
         )
-        self.wait_rollouts_healthy("install")
-        return f"revision {self.revision()}"
+        # upgrading from the base rolls a canary out: its pauses are promoted
+        self.wait_rollouts_healthy("install", promote_pauses=self.base_installed)
+        self.first_revision = self.revision()
+        if self.base_installed and self.upgrade_from is not None:
+            return f"revision {self.first_revision}, upgraded from {self.upgrade_from.reason}"
+        return f"revision {self.first_revision}"
 
     def test(self) -> str:
         self.ctx.helm.test(
@@ -163,10 +223,12 @@ class ReleaseRun:
         )
         if not self.chart_plan.canary:
             self.wait_rollouts_healthy("upgrade", promote_pauses=True)
-        revision = self.revision()
-        if revision != 2:
-            raise SmokeError(f"expected revision 2 after the upgrade, helm reports {revision}")
-        return f"revision 2 with {', '.join(sorted(changes))}"
+        revision, expected = self.revision(), self.first_revision + 1
+        if revision != expected:
+            raise SmokeError(
+                f"expected revision {expected} after the upgrade, helm reports {revision}"
+            )
+        return f"revision {expected} with {', '.join(sorted(changes))}"
 
     def canary(self) -> str:
         """After the upgrade to a new image tag: paused at the first pause step with the
@@ -179,7 +241,7 @@ class ReleaseRun:
         self.ctx.helm.rollback(
             self.release.name,
             self.namespace,
-            revision=1,
+            revision=self.first_revision,
             timeout=self.timeout("rollback"),
             wait_strategy=self.wait_strategy,
             output=self.output,
@@ -187,10 +249,13 @@ class ReleaseRun:
         # Going back is a new rollout of the old template: its pauses are promoted.
         self.wait_rollouts_healthy("rollback", promote_pauses=True)
         current = self.manifest_of_revision(None)
-        first = self.manifest_of_revision(1)
+        first = self.manifest_of_revision(self.first_revision)
         if current != first:
-            raise SmokeError("after the rollback the release's manifest differs from revision 1")
-        return f"revision {self.revision()} = revision 1"
+            raise SmokeError(
+                f"after the rollback the release's manifest differs from revision "
+                f"{self.first_revision}"
+            )
+        return f"revision {self.revision()} = revision {self.first_revision}"
 
     def uninstall(self) -> str:
         history = self.ctx.kubectl.attempt(

@@ -2,8 +2,9 @@
 
 Per release, with its values files plus its smoke values (smoke_config; the image swapped
 for a small public HTTP server): a namespace of its own enforcing the Pod Security
-Standard its pods need (restricted unless an annotated exception needs more), install and
-wait, `helm test`, upgrade with the chart's `upgrade` values from ci/smoke/plan.yaml and
+Standard its pods need (restricted unless an annotated exception needs more), the base
+commit's chart installed first when the run upgrades from it (chartkit.cluster.smoke_upgrade),
+install and wait, `helm test`, upgrade with the chart's `upgrade` values from ci/smoke/plan.yaml and
 wait, `helm rollback` to the first revision and wait, uninstall (chartkit.cluster.release_run).
 Charts with a canary (Argo Rollouts) must pause on the upgrade and are promoted through the
 Rollouts API (chartkit.cluster.smoke_canary); charts with a shared ReadWriteMany volume must
@@ -38,6 +39,7 @@ from chartkit.cluster.smoke_config import load_plan
 from chartkit.cluster.smoke_context import OUT_DIR, SmokeContext
 from chartkit.cluster.smoke_objects import MANAGED_BY, rollouts_of
 from chartkit.cluster.smoke_results import SmokeError, SmokeResult, StepResult
+from chartkit.cluster.smoke_upgrade import INSTALL_BASE
 from chartkit.releases.inventory import Inventory, Release
 from chartkit.releases.render import Renderer
 from chartkit.tools.helm import Helm, HelmError
@@ -92,7 +94,8 @@ class SmokeRun:
     ) -> dict[str, SmokeResult]:
         runs, results = self.start(group, releases)
         order = schedule.order_by_needs(list(runs), {n: releases[n].needs for n in runs})
-        level, why = podsecurity.required_level([o for run in runs.values() for o in run.manifest])
+        objects = [o for run in runs.values() for o in (*run.manifest, *run.base_manifest)]
+        level, why = podsecurity.required_level(objects)
         for name in order:
             run = runs[name]
             prepare = functools.partial(
@@ -100,6 +103,7 @@ class SmokeRun:
             )
             run.step("namespace", prepare)
         for name in order:
+            self.start_from_base(runs[name])
             runs[name].step("install", runs[name].install)
         for name in order:
             self.exercise(runs[name])
@@ -111,6 +115,16 @@ class SmokeRun:
             )
         results.update({name: runs[name].result for name in order})
         return results
+
+    def start_from_base(self, run: ReleaseRun) -> None:
+        """Install the base commit's chart first, when the run upgrades from it."""
+        source = run.upgrade_from
+        if source is None:
+            return
+        if source.chart is None:
+            run.skip(INSTALL_BASE, source.reason)
+            return
+        run.step(INSTALL_BASE, run.install_base)
 
     def exercise(self, run: ReleaseRun) -> None:
         """An installed release: test, upgrade (with its canary), rollback."""

@@ -8,6 +8,9 @@ one HelmRelease (helm-controller v2 API) per release, all in flux-system.
 - Source `oci`: one OCIRepository per chart, the chart as `helm push` publishes it
   (<url>/<chart>:<Chart.yaml version>); an OCI chart carries no values files of ours, so the
   release's values files and the overlay are merged, in order, into `values`.
+- The namespaces: every one a release's objects go to (not only the release's own), each
+  labelled with the Pod Security level of the pods in it; those a chart creates (the
+  ecp-tenant chart's) are left to the chart.
 - `dependsOn` comes from helmfile.yaml's `needs:`.
 - Drift detection is on; the replicas an HPA sets are ignored.
 - Releases with Argo Rollouts: helm-controller's default wait (kstatus, the `poller`
@@ -22,8 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chartkit.checks.podsecurity import namespace_manifest
-from chartkit.delivery.gitops_plan import EnvironmentPlan, PlannedRelease, gitops_labels
+from chartkit.delivery.gitops_plan import (
+    EnvironmentPlan,
+    PlannedRelease,
+    gitops_labels,
+    namespace_objects,
+)
 from chartkit.releases.render import Renderer
 from chartkit.releases.values import supplied_values
 
@@ -97,12 +104,10 @@ def _object(api: str, kind: str, name: str, labels: dict[str, str], spec: dict) 
 
 
 def namespaces(plan: EnvironmentPlan, part_of: str) -> list[dict[str, Any]]:
-    """The release namespaces, enforcing the Pod Security level their pods need (Helm would
-    create them without the labels)."""
-    return [
-        namespace_manifest(ns, plan.pod_security[ns], gitops_labels(part_of, plan.environment))
-        for ns in plan.namespaces
-    ]
+    """Every namespace the releases write to but do not create, each enforcing the Pod
+    Security level the pods in it need (Helm would create a release's own without the
+    labels, and a second namespace of a chart's, such as codebeaker's worker's, not at all)."""
+    return namespace_objects(plan, [*plan.namespaces, *plan.platform_namespaces], part_of)
 
 
 def helm_release(

@@ -3,8 +3,10 @@
 The inventory gives the chart, the values files (the release's own, then the
 environment's overlay), the needs and the labels; the release rendered for that
 environment gives the rest: which workloads an HPA scales (their replicas belong to the
-HPA), whether it runs Argo Rollouts, the Pod Security level its namespace must enforce,
-and what it creates outside its namespace. Both `argocd` and `flux` build on this plan.
+HPA), whether it runs Argo Rollouts, which namespaces its objects go to (a chart may put a
+workload in a namespace of its own, as codebeaker's `worker.namespace` does), the Pod
+Security level each of those namespaces must enforce (from the pods in it, not from the
+release), and the Namespaces it creates. Both `argocd` and `flux` build on this plan.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from chartkit.checks.podsecurity import Level, most_permissive, required_level
+from chartkit.checks.podsecurity import Level, most_permissive, namespace_manifest, required_level
 from chartkit.releases.inventory import Inventory, Release
 from chartkit.releases.manifest import Object
 from chartkit.releases.render import Renderer
@@ -84,6 +87,7 @@ class PlannedRelease:
     scaled: tuple[ScaledWorkload, ...]
     has_rollouts: bool
     namespaces_created: tuple[str, ...]  # Namespace objects the chart renders
+    namespaces_used: tuple[str, ...] = ()  # where its namespaced objects go, its own first
 
 
 @dataclass(frozen=True)
@@ -91,12 +95,27 @@ class EnvironmentPlan:
     environment: str
     overlay: str | None  # repository-relative path of the overlay
     releases: tuple[PlannedRelease, ...]  # in install order (needs first)
-    pod_security: dict[str, Level]  # namespace -> level its pods need
+    pod_security: dict[str, Level]  # namespace -> level the pods in it need
 
     @property
     def namespaces(self) -> list[str]:
         """Release namespaces, in install order of their first release."""
         return list(dict.fromkeys(r.namespace for r in self.releases))
+
+    @property
+    def namespaces_used(self) -> list[str]:
+        """Every namespace a release's objects go to, release namespaces first."""
+        used = (ns for release in self.releases for ns in release.namespaces_used)
+        return list(dict.fromkeys([*self.namespaces, *used]))
+
+    @property
+    def platform_namespaces(self) -> list[str]:
+        """Namespaces releases write to that no release is deployed to or creates: the
+        platform must create them (a GitOps controller creates only a release's own)."""
+        created = {ns for release in self.releases for ns in release.namespaces_created}
+        return [
+            ns for ns in self.namespaces_used if ns not in self.namespaces and ns not in created
+        ]
 
 
 def plan(inventory: Inventory, renderer: Renderer, environment: str) -> EnvironmentPlan:
@@ -113,13 +132,22 @@ def plan(inventory: Inventory, renderer: Renderer, environment: str) -> Environm
                 f"release {release.name} ({environment}) does not render: {error}"
             ) from None
         planned.append(_planned(inventory.root, release, overlay and overlay.path, objects))
-        levels.setdefault(release.namespace, []).append(required_level(objects)[0])
+        for namespace, found in by_namespace(release.namespace, objects).items():
+            levels.setdefault(namespace, []).append(required_level(found)[0])
     return EnvironmentPlan(
         environment=environment,
         overlay=_relative(inventory.root, overlay.path) if overlay else None,
         releases=tuple(planned),
         pod_security={ns: most_permissive(found) for ns, found in levels.items()},
     )
+
+
+def namespace_objects(
+    plan: EnvironmentPlan, names: Iterable[str], part_of: str
+) -> list[dict[str, Any]]:
+    """Namespaces enforcing the Pod Security level the pods in each need."""
+    labels = gitops_labels(part_of, plan.environment)
+    return [namespace_manifest(ns, plan.pod_security.get(ns, "restricted"), labels) for ns in names]
 
 
 def check_environment(inventory: Inventory, environment: str) -> None:
@@ -158,7 +186,20 @@ def _planned(
         namespaces_created=tuple(
             str(o["metadata"]["name"]) for o in deployed if o.get("kind") == "Namespace"
         ),
+        namespaces_used=tuple(by_namespace(release.namespace, deployed)),
     )
+
+
+def by_namespace(default: str, objects: Iterable[Object]) -> dict[str, list[Object]]:
+    """Namespaced objects by the namespace they go to (helm's default for those that name
+    none), the release's own namespace first."""
+    found: dict[str, list[Object]] = {default: []}
+    for obj in objects:
+        if obj.get("kind") in CLUSTER_SCOPED_KINDS:
+            continue
+        namespace = str((obj.get("metadata") or {}).get("namespace") or default)
+        found.setdefault(namespace, []).append(obj)
+    return found
 
 
 def _scaled(objects: Iterable[Object]) -> list[ScaledWorkload]:

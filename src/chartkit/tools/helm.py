@@ -118,8 +118,12 @@ class Helm:
         kube_version: str | None = None,
         api_versions: Iterable[str] = (),
         include_crds: bool = False,
+        chart_version: str | None = None,
+        plain_http: bool = False,
     ) -> str:
+        """`chart` is a directory, an archive or an oci:// reference (at chart_version)."""
         args = ["template", release, str(chart), "--namespace", namespace]
+        args += registry_flags(chart_version, plain_http)
         for values_file in values_files:
             args += ["--values", str(values_file)]
         for key, value in (set_values or {}).items():
@@ -156,6 +160,36 @@ class Helm:
             args += ["--values", str(values_file)]
         # helm prints lint findings on stdout and only a summary on stderr
         return self.run(args, stdout_in_error=True)
+
+    def package(self, chart: Path, destination: Path, sign: Mapping[str, str] | None = None) -> str:
+        """`helm package`; sign: {"key", "keyring"[, "passphrase_file"]} signs it (a .prov
+        file beside the archive)."""
+        args = ["package", str(chart), "--destination", str(destination)]
+        if sign:
+            args += ["--sign", "--key", sign["key"], "--keyring", sign["keyring"]]
+            if sign.get("passphrase_file"):
+                args += ["--passphrase-file", sign["passphrase_file"]]
+        return self.run(args)
+
+    def push(self, archive: Path, remote: str, plain_http: bool = False) -> str:
+        """`helm push` to an oci:// registry path (a .prov beside the archive goes too)."""
+        return self.run(["push", str(archive), remote, *registry_flags(None, plain_http)])
+
+    def pull(
+        self,
+        reference: str,
+        version: str,
+        destination: Path,
+        plain_http: bool = False,
+        verify_keyring: Path | None = None,
+    ) -> str:
+        """`helm pull` of a chart version into destination (verified when a keyring is
+        given)."""
+        args = ["pull", reference, "--destination", str(destination)]
+        args += registry_flags(version, plain_http)
+        if verify_keyring:
+            args += ["--verify", "--keyring", str(verify_keyring)]
+        return self.run(args)
 
     def _cluster_run(self, args: list[str], timeout: str, output: LineOutput | None) -> str:
         """A command against the cluster, bounded by its helm timeout plus a minute;
@@ -277,6 +311,11 @@ class Helm:
         if revision is not None:
             args += ["--revision", str(revision)]
         return parse_objects(self.run(args))
+
+
+def registry_flags(chart_version: str | None, plain_http: bool) -> list[str]:
+    flags = ["--version", chart_version] if chart_version else []
+    return [*flags, "--plain-http"] if plain_http else flags
 
 
 def parse_objects(text: str) -> list[dict[str, Any]]:

@@ -1,0 +1,50 @@
+"""`chartkit diff`: the rendered objects a change adds, removes and changes, per release
+and environment, against a base commit; exit 1 for a change `helm upgrade` cannot apply in
+place (unless the chart's major version went up) or a release that no longer renders."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from chartkit.delivery.diff_report import markdown_summary, text_report
+from chartkit.delivery.git import ChangesError, merge_base, resolve
+from chartkit.delivery.rendered_diff import rendered_diff
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base", help="compare with this revision (a commit, tag or branch)")
+    parser.add_argument(
+        "--target-branch",
+        default="origin/main",
+        help="without --base: the merge base of HEAD and this branch (default origin/main)",
+    )
+    parser.add_argument(
+        "--github-summary",
+        action="store_true",
+        help="also append a Markdown summary to the file $GITHUB_STEP_SUMMARY names",
+    )
+
+
+def run(args: argparse.Namespace, root: Path) -> int:
+    try:
+        base = resolve(root, args.base) if args.base else merge_base(root, args.target_branch)
+        diffs = rendered_diff(root, base)
+    except ChangesError as error:
+        print(f"chartkit diff: {error}", file=sys.stderr)
+        return 2
+    for line in text_report(diffs, base):
+        print(line)
+    problems = [problem for diff in diffs for problem in diff.problems()]
+    if args.github_summary:
+        target = os.environ.get("GITHUB_STEP_SUMMARY")
+        if not target:
+            print("chartkit diff: --github-summary needs GITHUB_STEP_SUMMARY set", file=sys.stderr)
+            return 2
+        with open(target, "a", encoding="utf-8") as stream:
+            stream.write(markdown_summary(diffs, base))
+    for problem in problems:
+        print(f"chartkit diff: {problem}", file=sys.stderr)
+    return 1 if problems else 0
