@@ -111,7 +111,11 @@ def copied_values(values: Mapping[str, Any], from_release: Mapping[str, str]) ->
 
 
 def _copied_values_file(
-    root: Path, release: Release, files: list[Path], from_release: Mapping[str, str]
+    root: Path,
+    release: Release,
+    files: list[Path],
+    from_release: Mapping[str, str],
+    helm: Helm | None,
 ) -> Path:
     """build/smoke/values/<release>.yaml, from the release's values as helm merges them
     (its chart's values.yaml first); written again only when one of those files changed."""
@@ -123,7 +127,7 @@ def _copied_values_file(
     stamp = f"# from files with sha256 {digest.hexdigest()}\n"
     if path.is_file() and stamp in path.read_text():
         return path
-    values = supplied_values(Helm(Toolbox(root).helm()), sources)
+    values = supplied_values(helm or Helm(Toolbox(root).helm()), sources)
     text = (
         f"# Smoke values of release {release.name} copied from its own values "
         f"({PLAN_FILE}: fromRelease).\n# Written by chartkit: edit the plan, not this file.\n"
@@ -138,10 +142,11 @@ def _copied_values_file(
     return path
 
 
-def release_values(root: Path, release: Release) -> list[Path]:
+def release_values(root: Path, release: Release, helm: Helm | None = None) -> list[Path]:
     """The files a smoke install uses: the release's own, its chart's smoke values, the
     release's own smoke values where it has them, then the values the plan copies from the
-    release (build/smoke/values/<release>.yaml)."""
+    release (build/smoke/values/<release>.yaml; helm, the pinned one by default, merges the
+    files they are read from)."""
     chart_file = chart_smoke_values_file(root, release.chart_name)
     if not chart_file.is_file():
         raise SmokeError(
@@ -153,5 +158,5 @@ def release_values(root: Path, release: Release) -> list[Path]:
         files.append(smoke_values_file(root, release))
     plan = load_plan(root).charts.get(release.chart_name)
     if plan and plan.from_release:
-        files.append(_copied_values_file(root, release, files, plan.from_release))
+        files.append(_copied_values_file(root, release, files, plan.from_release, helm))
     return files
