@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from chartkit.releases.inventory import Inventory
 from chartkit.releases.render import Renderer
 from helpers.dependencies import (
@@ -91,7 +89,6 @@ def test_shown_needs_from_secrets_and_services() -> None:
     }
 
 
-@pytest.mark.inventory_wide
 def test_needs_cover_every_dependency_the_manifests_show(
     renderer: Renderer, inventory: Inventory
 ) -> None:
