@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import yaml
 
 from chartkit.cluster.smoke_results import SmokeError
 from chartkit.releases.inventory import Release
+from chartkit.releases.value_paths import fill_stars, matches
 from chartkit.releases.values import supplied_values
 from chartkit.tools.helm import Helm
 from chartkit.tools.toolbox import Toolbox
@@ -80,30 +81,17 @@ def chart_smoke_values_file(root: Path, chart: str) -> Path:
     return root / CHART_VALUES_DIR / f"{chart}.yaml"
 
 
-def _lookups(values: Any, pattern: list[str], stars: tuple[str, ...]) -> Iterator[tuple]:
-    """(the keys each `*` matched, the value) for every place pattern matches in values."""
-    if not pattern:
-        yield stars, values
-        return
-    if not isinstance(values, Mapping):
-        return
-    head, rest = pattern[0], pattern[1:]
-    keys = [str(k) for k in values] if head == "*" else [head] if head in values else []
-    for key in keys:
-        yield from _lookups(values[key], rest, (*stars, key) if head == "*" else stars)
-
-
 def copied_values(values: Mapping[str, Any], from_release: Mapping[str, str]) -> dict[str, Any]:
     """The fromRelease values ({"a.b": "c.d"}: a.b set to the string of values' c.d), as
     nested values."""
     copied: dict[str, Any] = {}
     for target, source in from_release.items():
-        for stars, value in _lookups(values, source.split("."), ()):
+        pattern = source.split(".")
+        for found, value in matches(values, pattern):
             if value is None or isinstance(value, Mapping | list):
                 continue
-            keys = iter(stars)
             node = copied
-            *parents, last = (next(keys) if p == "*" else p for p in target.split("."))
+            *parents, last = fill_stars(target.split("."), pattern, found)
             for part in parents:
                 node = node.setdefault(part, {})
             node[last] = str(value).lower() if isinstance(value, bool) else str(value)

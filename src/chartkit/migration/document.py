@@ -21,6 +21,8 @@ from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from chartkit.releases.value_paths import matches
+
 Path_ = tuple[str, ...]
 _NESTED_KEY = re.compile(r"^[^\s#-][^:#\n]*:[ \t]*(#.*)?\n( +)[^\s#-]", re.M)
 
@@ -120,7 +122,8 @@ class ValuesDocument:
 
     def matches(self, pattern: Path_) -> Iterator[Path_]:
         """Every path in the file matching pattern, a `*` part matching each key of a map."""
-        yield from _matches(self.data, pattern, ())
+        for path, _ in matches(self.data, pattern):
+            yield path
 
     def line(self, path: Path_, index: int | None = None) -> int | None:
         """1-based line of the key at path (of its item at index), as loaded; None for a
@@ -273,18 +276,6 @@ class ValuesDocument:
         entry = holder.ca.items.setdefault(inner, [None, None, None, None])
         column = eol.column if eol else 0
         entry[slot] = None if text == "\n" else CommentToken(text, CommentMark(column), None)
-
-
-def _matches(node: Any, pattern: Path_, found: Path_) -> Iterator[Path_]:
-    if not pattern:
-        yield found
-        return
-    if not isinstance(node, CommentedMap):
-        return
-    head, rest = pattern[0], pattern[1:]
-    keys = [str(k) for k in node] if head == "*" else [head] if head in node else []
-    for key in keys:
-        yield from _matches(node[key], rest, (*found, key))
 
 
 def _place(node: CommentedMap, path: Path_, depth: int, near: Removed | None) -> int:

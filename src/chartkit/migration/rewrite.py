@@ -16,6 +16,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from chartkit.migration.document import Comments, DocumentError, Path_, ValuesDocument
 from chartkit.migration.schema_paths import join_path
 from chartkit.migration.table import RenamedKey
+from chartkit.releases.value_paths import fill_stars, value_at
 
 # The values the file is rendered with, given the file's own (plain) values: the chart's
 # defaults and the release's other files around it.
@@ -63,20 +64,6 @@ def plain(node: Any) -> Any:
     return node
 
 
-def _fill_stars(target: Path_, pattern: Path_, found: Path_) -> Path_:
-    stars = iter(key for key, part in zip(found, pattern, strict=True) if part == "*")
-    return tuple(next(stars, "*") if part == "*" else part for part in target)
-
-
-def _dig(values: Mapping[str, Any], dotted: str) -> Any:
-    node: Any = values
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
 def _block(value: Any, flow: bool) -> Any:
     """A plain value as ruamel nodes, maps in flow style when flow."""
     if isinstance(value, Mapping):
@@ -114,9 +101,9 @@ class Migrator:
         if entry.list_form:
             self._list_to_map(found)
             return
-        targets = [_fill_stars(t, entry.key, found) for t in entry.targets]
+        targets = [fill_stars(t, entry.key, found) for t in entry.targets]
         if entry.only_when is not None:
-            setting = _dig(self.layered(plain(self.doc.data)), entry.only_when.key)
+            setting = value_at(self.layered(plain(self.doc.data)), entry.only_when.key.split("."))
             if setting != entry.only_when.value:
                 self.doc.remove(found)
                 why = self.names.fill(entry.only_when.reason)

@@ -82,9 +82,6 @@ class OnlyWhen:
     value: Any
     reason: str
 
-    def describe(self) -> str:
-        return f"{self.key}: {json.dumps(self.value)}"
-
 
 @dataclass(frozen=True)
 class RenamedKey:

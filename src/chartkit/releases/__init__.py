@@ -6,6 +6,7 @@
 - `render`: the cached renderer (`helm template` with a pinned helm, as the platform would);
 - `manifest`: the rendered objects of one release, and accessors for pod specs;
 - `values`: values as helm reads them, printed by helm (a chart printing `.Values`);
+- `value_paths`: dotted paths into values, `*` standing for every key of a map;
 - `crds`: the upstream CRDs in ci/crds (the renderer passes their API versions to helm).
 
 May import: chartkit.tools.
