@@ -236,3 +236,26 @@ def test_a_file_without_a_chart_is_refused_with_what_to_give(
     code, _, err = chartkit(capsys, ROOT, "migrate", *given, monkeypatch=monkeypatch)
     assert code == 2 and words in err and "Traceback" not in err
     assert guide.read_text() == GUIDE
+
+
+def test_a_sidecar_list_becomes_a_map_and_what_the_model_refuses_is_named_by_line(
+    capsys, monkeypatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "team.yaml"
+    path.write_text(
+        "fullnameOverride: team-api\nserviceName: team-api\n"
+        'image:\n  repository: r/team\n  tag: "1.0.0"\n'
+        "service:\n  port: 8080\n# The proxy in front of the app\nsidecars:\n  - name: proxy\n"
+        "    image: envoyproxy/envoy:v1.31.2\n    resources:\n"
+        "      requests: {cpu: 50m, memory: 64Mi}\n      limits: {cpu: 200m, memory: 128Mi}\n"
+    )
+    code, out, _ = chartkit(
+        capsys, ROOT, "migrate", str(path), "--chart", "api", monkeypatch=monkeypatch
+    )
+    assert code == 1
+    assert out.splitlines() == [
+        f"{path}: sidecars: a list -> a map of name to values (proxy)",
+        f"{path}:11: sidecars.proxy.image: 'envoyproxy/envoy:v1.31.2' is not of type 'object'",
+        f"{path}: 1 change(s) written; 1 problem(s) left",
+    ]
+    assert "# The proxy in front of the app\nsidecars:\n  proxy:\n    image:" in path.read_text()

@@ -122,19 +122,28 @@ def _names(target: Target, values: Mapping[str, Any]) -> Names:
     return Names(release if name in release else f"{release}-{name}", target.release.namespace)
 
 
-def _remaining(report: ReleaseReport, document: ValuesDocument, target: Target) -> list[str]:
-    """What the check still finds, a values error with the file's line where it has it."""
-    lines = []
+def _remaining(
+    report: ReleaseReport, document: ValuesDocument, target: Target, root: Path
+) -> list[str]:
+    """What the check still finds; the file's own problems with their lines (a problem of
+    the file's values, or the chart's refusal of one of them), the others as render says."""
+    schema = load_schema(target.chart)
+
+    def at(field: str, message: str) -> str:
+        line = document.line(split_path(field, schema)) if field else None
+        return f"{target.label}{f':{line}' if line else ''}: {field or '(top level)'}: {message}"
+
+    own = [p for p in report.values_problems if (root / p.file).resolve() == target.file]
+    lines = [at(problem.field, problem.message) for problem in own]
+    problems = [f"values: {p}" for p in report.values_problems if p not in own]
     error = _VALUES_ERROR.search(report.render_error or "")
     if error:
-        field = error["field"].split(",")[0].strip()
         message = error["message"].split("\n\nUse --debug")[0].strip()
-        line = document.line(split_path(field, load_schema(target.chart)))
-        where = f"{target.label}:{line}" if line else target.label
-        lines.append(f"{where}: {error['field']}: {message}")
-        problems = [p for p in report.problems() if not p.startswith("render ")]
-    else:
-        problems = report.problems()
+        lines.append(at(error["field"].split(",")[0].strip(), message))
+    elif report.render_error and not own:  # a schema refusal repeats the file's problems
+        problems.append(f"render: {report.render_error.strip()}")
+    problems += [f"schema: {p}" for p in report.schema_problems]
+    problems += [f"policy: {v}" for v in report.violations]
     return lines + [f"{target.label}: {problem}" for problem in problems]
 
 
@@ -160,7 +169,8 @@ def _migrate_one(target: Target, check_only: bool, checker: Callable[[], Release
         return 1 if needed else 0
     if migration.changes:
         target.file.write_text(document.text())
-    remaining = _remaining(checker().check(target.release), migrated, target)
+    report = checker().check(target.release)
+    remaining = _remaining(report, migrated, target, checker().renderer.root)
     for line in remaining:
         print(line)
     written = f"{len(migration.changes)} change(s) written" if migration.changes else ""
