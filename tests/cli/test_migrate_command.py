@@ -12,7 +12,7 @@ import yaml
 
 from chartkit.checks import policy
 from chartkit.cli.main import main
-from chartkit.releases.inventory import find_root
+from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import container
 
 ROOT = find_root(Path(__file__).parent)
@@ -259,3 +259,13 @@ def test_a_sidecar_list_becomes_a_map_and_what_the_model_refuses_is_named_by_lin
         f"{path}: 1 change(s) written; 1 problem(s) left",
     ]
     assert "# The proxy in front of the app\nsidecars:\n  proxy:\n    image:" in path.read_text()
+
+
+@pytest.mark.inventory_wide
+def test_every_release_values_file_is_on_its_charts_current_keys(capsys, monkeypatch) -> None:
+    files = sorted({str(p.relative_to(ROOT)) for r in load(ROOT).releases for p in r.values})
+    code, out, err = chartkit(capsys, ROOT, "migrate", "--check", *files, monkeypatch=monkeypatch)
+    assert (code, out, err) == (0, "", "")
+    for chart in sorted((ROOT / "ci" / "smoke" / "charts").glob("*.yaml")):
+        args = ("migrate", "--check", str(chart), "--chart", chart.stem)
+        assert chartkit(capsys, ROOT, *args, monkeypatch=monkeypatch) == (0, "", ""), chart

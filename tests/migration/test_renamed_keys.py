@@ -112,7 +112,7 @@ def run(
                 file.write_text(json.dumps(values))
             return supplied_values(helm, [chart / "values.yaml", *files])
 
-    result = migrate(document, TABLES[chart], layered, Names("sample-api", "team"))
+    result = migrate(document, TABLES[chart], layered, lambda: Names("sample-api", "team"))
     return result, document.text()
 
 

@@ -155,7 +155,9 @@ def _migrate_one(target: Target, check_only: bool, checker: Callable[[], Release
         print(f"{target.label}: {error}")
         return 1
     layered = _layered(checker().renderer.helm(), target)
-    migration = migrate(document, table, layered, _names(target, layered(plain(document.data))))
+    migration = migrate(
+        document, table, layered, lambda: _names(target, layered(plain(document.data)))
+    )
     for change in migration.changes:
         print(f"{target.label}: {change}")
     migrated = ValuesDocument(document.text()) if migration.changes else document

@@ -78,12 +78,17 @@ class Migrator:
     """Applies a chart's renamed keys to one document."""
 
     def __init__(
-        self, document: ValuesDocument, table: list[RenamedKey], layered: Layered, names: Names
+        self,
+        document: ValuesDocument,
+        table: list[RenamedKey],
+        layered: Layered,
+        names: Callable[[], Names],
     ) -> None:
         self.doc = document
         self.table = table
         self.layered = layered
-        self.names = names
+        self._names = names
+        self._known: Names | None = None
         self.result = Migration()
 
     def run(self) -> Migration:
@@ -92,6 +97,14 @@ class Migrator:
                 if self.doc.has(found):
                     self._one(entry, found)
         return self.result
+
+    def fill(self, text: str) -> str:
+        """text with <release> and <namespace> filled in (asking for them once, if ever)."""
+        if "<release>" not in text and "<namespace>" not in text:
+            return text
+        if self._known is None:
+            self._known = self._names()
+        return self._known.fill(text)
 
     def _manual(self, path: Path_, text: str, index: int | None = None) -> None:
         where = join_path(path) + (f"[{index}]" if index is not None else "")
@@ -106,7 +119,7 @@ class Migrator:
             setting = value_at(self.layered(plain(self.doc.data)), entry.only_when.key.split("."))
             if setting != entry.only_when.value:
                 self.doc.remove(found)
-                why = self.names.fill(entry.only_when.reason)
+                why = self.fill(entry.only_when.reason)
                 self.result.changes.append(
                     f"{join_path(found)} removed ({entry.only_when.key} is not "
                     f"{json.dumps(entry.only_when.value)}): {why}"
@@ -188,7 +201,7 @@ class Migrator:
         text = f"{join_path(found)} -> {' and '.join(join_path(t) for t in targets)}"
         if merged:
             text += f" (into the {' and '.join(join_path(t) for t in merged)} already there)"
-        note = self.names.fill(entry.note)
+        note = self.fill(entry.note)
         self.result.changes.append(f"{text}: {note}" if note else text)
 
     def _list_to_map(self, found: Path_) -> None:
@@ -220,9 +233,13 @@ class Migrator:
 
 
 def migrate(
-    document: ValuesDocument, table: list[RenamedKey], layered: Layered, names: Names
+    document: ValuesDocument,
+    table: list[RenamedKey],
+    layered: Layered,
+    names: Callable[[], Names],
 ) -> Migration:
-    """Migrate document in place; what changed and what was left."""
+    """Migrate document in place; what changed and what was left. layered(own values) gives
+    the values the file renders with, names() the release's names the notes mention."""
     try:
         return Migrator(document, table, layered, names).run()
     except DocumentError as error:  # a shape the edits cannot handle: nothing half-done
