@@ -13,9 +13,15 @@ from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, containers, pod_template_metadata
 from helpers.manifests import find
-from helpers.monitoring.alert_series import alert_placeholders, error_counts, latency_buckets
+from helpers.monitoring.alert_series import (
+    alert_placeholders,
+    error_counts,
+    latency_buckets,
+    scrape_limit_counts,
+)
 from helpers.monitoring.rule_tests import AlertTests
 from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
+from helpers.monitoring.scrape_jobs import scrape_job
 from helpers.promtool import write_yaml
 
 ROOT = find_root()
@@ -30,8 +36,11 @@ TESTS = ROOT / "tests" / "promtool" / "api"
 ALERTS = {
     "ApiHighErrorRate": "errorRate",
     "ApiHighLatencyP95": "latency",
+    "ApiScrapeLimitHit": "scrapeLimitHit",
     "ApiContainerRestarts": "restarts",
 }
+# Conditions on a gauge hold from the first sample; those on rate() and increase() need two.
+CONDITION_FROM = {"ApiScrapeLimitHit": 0}
 HELMS = ("4.1.4", "3.18.0")
 
 
@@ -64,9 +73,14 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
     found["errors_above_stable"] = found["errors_above"] // 2
     found["errors_above_canary"] = found["errors_above"] - found["errors_above_stable"]
     found.update(latency_buckets(rules["latency"]["thresholdSeconds"]))
-    # every condition needs two samples (rate, increase): it holds from the first minute
+    # the targets' job: the name of the Service the ServiceMonitor selects
+    found["job"] = scrape_job(manifest.objects, f"ServiceMonitor/{name}")
+    found.update(scrape_limit_counts(values["serviceMonitor"]["sampleLimit"]))
     found.update(
-        alert_placeholders(rules, {alert: (section, 60) for alert, section in ALERTS.items()})
+        alert_placeholders(
+            rules,
+            {alert: (section, CONDITION_FROM.get(alert, 60)) for alert, section in ALERTS.items()},
+        )
     )
     return found
 
@@ -152,7 +166,10 @@ def test_alert_labels_and_runbooks_from_values(render) -> None:
         assert rule["labels"]["team"] == "univprepai"
         assert rule["labels"]["tier"] == "1"
         assert rule["labels"]["service"] == "univprepai"
-        assert 'service="univprepai"' in rule["expr"] or name == "ApiContainerRestarts"
+        assert 'service="univprepai"' in rule["expr"] or name in (
+            "ApiContainerRestarts",
+            "ApiScrapeLimitHit",
+        )
         assert (
             rule["annotations"]["runbook_url"] == f"https://runbooks.example.com/api/{name.lower()}"
         )
@@ -167,7 +184,11 @@ def test_each_alert_can_be_turned_off_and_none_left_renders_nothing(render) -> N
     off = {f"prometheusRule.{section}.enabled": False for section in ALERTS.values()}
     assert not render(PROD, set_values=off).all("PrometheusRule")
     manifest = render(PROD, set_values={"prometheusRule.latency.enabled": False})
-    assert list(alert_rules(manifest.objects)) == ["ApiHighErrorRate", "ApiContainerRestarts"]
+    assert list(alert_rules(manifest.objects)) == [
+        "ApiHighErrorRate",
+        "ApiScrapeLimitHit",
+        "ApiContainerRestarts",
+    ]
 
 
 def test_restarts_select_the_release_pods_by_name(render) -> None:
@@ -261,6 +282,8 @@ CUSTOM = {
         "for": "0m",
         "severity": "info",
     },
+    "prometheusRule.scrapeLimitHit": {"enabled": True, "for": "15m", "severity": "critical"},
+    "serviceMonitor.sampleLimit": 2500,
 }
 
 
@@ -296,6 +319,12 @@ MUTATIONS = [
     ("ApiContainerRestarts", "expr", 'pod=~"', 'pod_name=~"'),
     ("ApiContainerRestarts", "expr", "[a-z0-9]+-[a-z0-9]+", ".*"),
     ("ApiContainerRestarts", "for", "5m", "1m"),
+    ("ApiScrapeLimitHit", "expr", 'job="', 'jbo="'),
+    ("ApiScrapeLimitHit", "expr", 'namespace="', 'ns="'),
+    ("ApiScrapeLimitHit", "expr", "== 0", "== 1"),
+    ("ApiScrapeLimitHit", "expr", "> 0", ">= 0"),
+    ("ApiScrapeLimitHit", "expr", "and", "or"),
+    ("ApiScrapeLimitHit", "for", "5m", "3m"),
 ]
 
 

@@ -176,6 +176,8 @@ RAW_OBJECTS = {
     ".autoscaling.behavior",
     ".networkPolicy.extraIngress[]",
     ".networkPolicy.egress.extra[]",
+    # validated in the rendered HTTPRoute against the Gateway API CRD
+    ".rollouts.trafficRouting.gatewayAPI.matches[]",
 }
 # Containers (sidecars, initContainers, the metrics adapter) take the same container values
 # as the API container: their raw structures are open in the same places.

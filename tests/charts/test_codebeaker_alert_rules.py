@@ -15,9 +15,15 @@ from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, pod_template_metadata
 from helpers.manifests import find
-from helpers.monitoring.alert_series import alert_placeholders, error_counts, hpa_placeholders
+from helpers.monitoring.alert_series import (
+    alert_placeholders,
+    error_counts,
+    hpa_placeholders,
+    scrape_limit_counts,
+)
 from helpers.monitoring.rule_tests import AlertTests
 from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
+from helpers.monitoring.scrape_jobs import scrape_job
 from helpers.promtool import write_yaml
 
 ROOT = find_root()
@@ -31,6 +37,7 @@ TESTS = ROOT / "tests" / "promtool" / "codebeaker"
 ALERTS = {
     "CodebeakerWorkerHpaMaxedOut": ("workerHpaMaxedOut", 0),
     "CodebeakerApiHighErrorRate": ("apiErrorRate", 60),
+    "CodebeakerScrapeLimitHit": ("scrapeLimitHit", 0),
 }
 SCRAPED = {"serviceMonitor.enabled": True}
 COMPONENT = "app.kubernetes.io/component"
@@ -76,6 +83,8 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
             if selector.items() <= (s["metadata"].get("labels") or {}).items()
         ]
         found["service"] = service["metadata"]["name"]
+        found["job"] = scrape_job(manifest.objects, f"ServiceMonitor/{monitor['metadata']['name']}")
+    found.update(scrape_limit_counts(values["serviceMonitor"]["sampleLimit"]))
     hpas = [
         h
         for h in manifest.all("HorizontalPodAutoscaler")
@@ -129,7 +138,7 @@ def test_prod_release_alerts_on_the_workers_and_the_api(render) -> None:
 
 def test_api_alert_needs_the_api_to_be_scraped(render) -> None:
     unscraped = alert_rules(render(PROD, set_values={"serviceMonitor.enabled": False}).objects)
-    assert list(unscraped) == ["CodebeakerWorkerHpaMaxedOut"]
+    assert list(unscraped) == ["CodebeakerWorkerHpaMaxedOut"]  # nor its scrape-limit alert
 
 
 def test_dev_release_with_the_prod_overlay_has_no_alert(render_release) -> None:
@@ -139,7 +148,10 @@ def test_dev_release_with_the_prod_overlay_has_no_alert(render_release) -> None:
 
 def test_worker_alert_needs_a_worker_hpa_that_can_scale(render) -> None:
     fixed = render(PROD, set_values={"worker.autoscaling.enabled": False, **SCRAPED})
-    assert list(alert_rules(fixed.objects)) == ["CodebeakerApiHighErrorRate"]
+    assert list(alert_rules(fixed.objects)) == [
+        "CodebeakerApiHighErrorRate",
+        "CodebeakerScrapeLimitHit",
+    ]
     pinned = {
         "worker.autoscaling.minReplicas": 10,
         "worker.autoscaling.maxReplicas": 10,
@@ -255,6 +267,8 @@ CUSTOM = {
         "for": "1m",
         "severity": "warning",
     },
+    "prometheusRule.scrapeLimitHit": {"enabled": True, "for": "10m", "severity": "info"},
+    "serviceMonitor.sampleLimit": 20000,
 }
 
 
@@ -285,6 +299,11 @@ MUTATIONS = [
     ("CodebeakerApiHighErrorRate", "expr", "> 0.05", "> 0.1"),
     ("CodebeakerApiHighErrorRate", "expr", "> 0.05", ">= 0.05"),
     ("CodebeakerApiHighErrorRate", "for", "5m", "2m"),
+    ("CodebeakerScrapeLimitHit", "expr", 'job="codebeaker-api"', 'job="codebeaker"'),
+    ("CodebeakerScrapeLimitHit", "expr", 'namespace="', 'namespcae="'),
+    ("CodebeakerScrapeLimitHit", "expr", "> 0", ">= 0"),
+    ("CodebeakerScrapeLimitHit", "expr", "== 0", "== 1"),
+    ("CodebeakerScrapeLimitHit", "for", "5m", "4m"),
 ]
 
 

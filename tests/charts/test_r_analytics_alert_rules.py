@@ -13,9 +13,15 @@ from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.inventory import find_root
 from chartkit.releases.manifest import Manifest, containers
 from helpers.manifests import find
-from helpers.monitoring.alert_series import alert_placeholders, hpa_placeholders, latency_buckets
+from helpers.monitoring.alert_series import (
+    alert_placeholders,
+    hpa_placeholders,
+    latency_buckets,
+    scrape_limit_counts,
+)
 from helpers.monitoring.rule_tests import AlertTests
 from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
+from helpers.monitoring.scrape_jobs import scrape_job
 from helpers.promtool import write_yaml
 
 ROOT = find_root()
@@ -30,6 +36,7 @@ ALERTS = {
     "RAnalyticsTargetDown": ("targetDown", 0),
     "RAnalyticsHpaMaxedOut": ("hpaMaxedOut", 0),
     "RAnalyticsHighLatencyP95": ("latency", 60),
+    "RAnalyticsScrapeLimitHit": ("scrapeLimitHit", 0),
 }
 LATENCY_ON = {"prometheusRule.latency.enabled": True}
 HELMS = ("4.1.4", "3.18.0")
@@ -71,7 +78,9 @@ def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
         "container": container["name"],
         "port": container["ports"][0]["containerPort"],
         "histogram": rules["latency"]["histogram"],
+        "job": scrape_job(manifest.objects, f"ServiceMonitor/{name}"),
     }
+    found.update(scrape_limit_counts(values["serviceMonitor"]["sampleLimit"]))
     hpa = find(manifest, "HorizontalPodAutoscaler")
     if hpa is not None:
         assert hpa["spec"]["scaleTargetRef"]["name"] == name
@@ -102,7 +111,11 @@ def test_off_by_default_and_in_dev_on_in_prod(render) -> None:
 def test_prod_alerts_and_their_labels(render) -> None:
     alerts = alert_rules(render(PROD).objects)
     # the latency alert waits for a histogram the service does not expose today
-    assert list(alerts) == ["RAnalyticsTargetDown", "RAnalyticsHpaMaxedOut"]
+    assert list(alerts) == [
+        "RAnalyticsTargetDown",
+        "RAnalyticsScrapeLimitHit",
+        "RAnalyticsHpaMaxedOut",
+    ]
     assert alerts["RAnalyticsTargetDown"]["labels"] == {
         "severity": "critical",
         "service": "r-analytics",
@@ -125,7 +138,7 @@ def test_latency_alert_reads_the_configured_histogram(render) -> None:
 
 def test_no_hpa_alert_without_an_hpa_or_when_it_cannot_scale(render) -> None:
     no_hpa = render(PROD, set_values={"autoscaling.enabled": False})
-    assert list(alert_rules(no_hpa.objects)) == ["RAnalyticsTargetDown"]
+    assert list(alert_rules(no_hpa.objects)) == ["RAnalyticsTargetDown", "RAnalyticsScrapeLimitHit"]
     pinned = render(PROD, set_values={"autoscaling.minReplicas": 4, "autoscaling.maxReplicas": 4})
     assert "RAnalyticsHpaMaxedOut" not in alert_rules(pinned.objects)
     # the prod overlay's minimum of 2 leaves room below 3
@@ -239,6 +252,8 @@ CUSTOM = {
         "for": "3m",
         "severity": "critical",
     },
+    "prometheusRule.scrapeLimitHit": {"enabled": True, "for": "20m", "severity": "critical"},
+    "serviceMonitor.sampleLimit": 800,
 }
 
 
@@ -266,6 +281,10 @@ MUTATIONS = [
     ("RAnalyticsHighLatencyP95", "expr", "> 10", "> 20"),
     ("RAnalyticsHighLatencyP95", "expr", "> 10", ">= 10"),
     ("RAnalyticsHighLatencyP95", "expr", 'namespace="', 'ns="'),
+    ("RAnalyticsScrapeLimitHit", "expr", 'job="r-analytics"', 'job="seedtest/r-analytics"'),
+    ("RAnalyticsScrapeLimitHit", "expr", "\nup{", "\nscrape_samples_scraped{"),
+    ("RAnalyticsScrapeLimitHit", "expr", "> 0", ">= 0"),
+    ("RAnalyticsScrapeLimitHit", "for", "5m", "10m"),
 ]
 
 

@@ -469,3 +469,48 @@ def test_rollout_health_expressions(obj: dict[str, Any], expected: str | None) -
             verdict = field
             break
     assert verdict == expected
+
+
+# -- fields controllers set after install -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gateway_plan(inventory: Inventory, renderer: Renderer) -> EnvironmentPlan:
+    """seedtest-api with its canary split by the Gateway API plugin (charts/api/ci)."""
+    seedtest = next(r for r in inventory.releases if r.name == "seedtest-api")
+    routed = dataclasses.replace(
+        seedtest,
+        values=(*seedtest.values, ROOT / "charts/api/ci/gateway-api-values.yaml"),
+        needs=(),
+    )
+    return plan(dataclasses.replace(inventory, releases=(routed,)), renderer, "prod")
+
+
+def test_the_plugins_httproute_weights_are_left_to_argo_rollouts(
+    gateway_plan: EnvironmentPlan,
+) -> None:
+    """Argo Rollouts' Gateway API plugin rewrites the HTTPRoute's backend weights at every
+    canary step; a sync or a drift correction putting them back to 100/0 would end the
+    canary's traffic share mid-rollout."""
+    assert len(gateway_plan.releases) == 1
+    weights = ("/spec/rules/0/backendRefs/0/weight", "/spec/rules/0/backendRefs/1/weight")
+    apps = [
+        app for appset in argocd_objects(ARGO, [gateway_plan])[1:] for app in applications(appset)
+    ]
+    assert apps
+    for app in apps:  # one per prod cluster
+        assert ("gateway.networking.k8s.io", "HTTPRoute", "seedtest-api", weights) in ignored(app)
+    (helm_release,) = by_kind(flux_objects(GIT, gateway_plan, ROOT), "HelmRelease")
+    assert {
+        "paths": list(weights),
+        "target": {
+            "group": "gateway.networking.k8s.io",
+            "kind": "HTTPRoute",
+            "name": "seedtest-api",
+        },
+    } in helm_release["spec"]["driftDetection"]["ignore"]
+
+
+def test_no_weights_are_ignored_without_the_plugin(plans: dict[str, EnvironmentPlan]) -> None:
+    for release in plans["prod"].releases:
+        assert all(fields.kind != "HTTPRoute" for fields in release.controller_fields)

@@ -6,7 +6,7 @@ Rollout's analysis steps pass, and evaluated by promtool on the series of
 tests/promtool/api/canary-analysis.test.yaml: canary p95 0.25s with 1% errors, 0.40s, 5%
 errors, heavy stable traffic next to the canary, no canary series, an idle canary. Then each
 metric's rendered successCondition is evaluated on those results the way Argo Rollouts
-evaluates it (a small evaluator of its expression language, below), measurement by
+evaluates it (argo_semantics.py in this directory), measurement by
 measurement and for a whole AnalysisRun: silence (empty result, NaN) is never a success.
 """
 
@@ -20,6 +20,14 @@ from typing import Any
 
 import pytest
 import yaml
+from argo_semantics import (
+    ConditionError,
+    evaluate_condition,
+    measurement_phase,
+    metric_phase,
+    rollout_action,
+    run_phase,
+)
 
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, pod_template_metadata
@@ -42,243 +50,6 @@ DEFAULT_THRESHOLDS = {"p95-latency": 0.30, "error-rate": 0.02}
 
 def scenarios() -> list[dict[str, Any]]:
     return yaml.safe_load(SCENARIOS.read_text())["tests"]
-
-
-# -- Argo Rollouts' condition language, for the shapes the charts write ------------------------
-#
-# Argo Rollouts compiles successCondition/failureCondition with expr-lang: `result` is the
-# Prometheus vector as a list of floats, functions isNaN, isInf, isNil, len, asInt,
-# asFloat. An error while evaluating (result[0] of an empty list) makes the measurement
-# Error; a condition that is not a boolean too.
-
-
-class ConditionError(Exception):
-    pass
-
-
-_TOKEN = re.compile(
-    r"\s*(?:(?P<number>\d+\.\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|\d+(?:[eE][-+]?\d+)?)"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>&&|\|\||==|!=|<=|>=|[-+*/<>!()\[\],]))"
-)
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    tokens, position = [], 0
-    text = text.strip()
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if not match or match.end() == position:
-            raise ConditionError(f"cannot read {text[position:]!r} in {text!r}")
-        kind = match.lastgroup or ""
-        tokens.append((kind, match.group(kind)))
-        position = match.end()
-    return tokens
-
-
-class _Parser:
-    """expr-lang precedence: or < and < comparison < additive < multiplicative < unary."""
-
-    def __init__(self, text: str) -> None:
-        self.tokens = _tokens(text)
-        self.position = 0
-
-    def peek(self) -> str | None:
-        return self.tokens[self.position][1] if self.position < len(self.tokens) else None
-
-    def take(self, expected: str | None = None) -> tuple[str, str]:
-        if self.position >= len(self.tokens):
-            raise ConditionError("unexpected end of condition")
-        token = self.tokens[self.position]
-        if expected is not None and token[1] != expected:
-            raise ConditionError(f"expected {expected!r}, found {token[1]!r}")
-        self.position += 1
-        return token
-
-    def parse(self) -> tuple:
-        node = self.binary(0)
-        if self.position != len(self.tokens):
-            raise ConditionError(f"unexpected {self.peek()!r}")
-        return node
-
-    LEVELS = (
-        ("||", "or"),
-        ("&&", "and"),
-        ("==", "!=", "<", "<=", ">", ">="),
-        ("+", "-"),
-        ("*", "/"),
-    )
-
-    def binary(self, level: int) -> tuple:
-        if level == len(self.LEVELS):
-            return self.unary()
-        node = self.binary(level + 1)
-        while self.peek() in self.LEVELS[level]:
-            op = self.take()[1]
-            op = {"or": "||", "and": "&&"}.get(op, op)
-            node = ("binary", op, node, self.binary(level + 1))
-        return node
-
-    def unary(self) -> tuple:
-        if self.peek() in ("!", "not", "-"):
-            op = self.take()[1]
-            return ("unary", "!" if op == "not" else op, self.unary())
-        return self.postfix()
-
-    def postfix(self) -> tuple:
-        node = self.primary()
-        while self.peek() == "[":
-            self.take("[")
-            node = ("index", node, self.binary(0))
-            self.take("]")
-        return node
-
-    def primary(self) -> tuple:
-        kind, value = self.take()
-        if kind == "number":
-            return ("literal", float(value) if re.search(r"[.eE]", value) else int(value))
-        if value == "(":
-            node = self.binary(0)
-            self.take(")")
-            return node
-        if kind == "name":
-            if value in ("true", "false"):
-                return ("literal", value == "true")
-            if self.peek() == "(":
-                self.take("(")
-                args = []
-                while self.peek() != ")":
-                    args.append(self.binary(0))
-                    if self.peek() == ",":
-                        self.take(",")
-                self.take(")")
-                return ("call", value, args)
-            return ("name", value)
-        raise ConditionError(f"unexpected {value!r}")
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConditionError(f"{value!r} is not a number")
-    return value
-
-
-def _evaluate(node: tuple, result: Any) -> Any:
-    kind = node[0]
-    if kind == "literal":
-        return node[1]
-    if kind == "name":
-        if node[1] != "result":
-            raise ConditionError(f"unknown name {node[1]}")
-        return result
-    if kind == "index":
-        items, index = _evaluate(node[1], result), _evaluate(node[2], result)
-        if not isinstance(items, list):
-            raise ConditionError("indexing something that is not a list")
-        if not isinstance(index, int) or not -len(items) <= index < len(items):
-            raise ConditionError(f"index out of range: {index} (len {len(items)})")
-        return items[index]
-    if kind == "call":
-        name, args = node[1], [_evaluate(a, result) for a in node[2]]
-        functions = {
-            "len": lambda x: len(x),
-            "isNaN": lambda x: math.isnan(_number(x)),
-            "isInf": lambda x: math.isinf(_number(x)),
-            "isNil": lambda _x: result is None,
-            "asFloat": lambda x: float(x),
-            "asInt": lambda x: int(x),
-        }
-        if name not in functions or len(args) != 1:
-            raise ConditionError(f"unknown function {name}/{len(args)}")
-        try:
-            return functions[name](args[0])
-        except (TypeError, ValueError) as error:
-            raise ConditionError(f"{name}: {error}") from error
-    if kind == "unary":
-        value = _evaluate(node[2], result)
-        if node[1] == "!":
-            if not isinstance(value, bool):
-                raise ConditionError("! of a value that is not a boolean")
-            return not value
-        return -_number(value)
-    op, left_node, right_node = node[1], node[2], node[3]
-    left = _evaluate(left_node, result)
-    if op in ("&&", "||"):
-        if not isinstance(left, bool):
-            raise ConditionError(f"{op} of a value that is not a boolean")
-        if (op == "&&" and not left) or (op == "||" and left):
-            return left  # short-circuit, as expr-lang does
-        right = _evaluate(right_node, result)
-        if not isinstance(right, bool):
-            raise ConditionError(f"{op} of a value that is not a boolean")
-        return right
-    right = _evaluate(right_node, result)
-    if op in ("==", "!="):
-        return (left == right) == (op == "==")
-    a, b = _number(left), _number(right)
-    return {
-        "<": lambda: a < b,
-        "<=": lambda: a <= b,
-        ">": lambda: a > b,
-        ">=": lambda: a >= b,
-        "+": lambda: a + b,
-        "-": lambda: a - b,
-        "*": lambda: a * b,
-        "/": lambda: a / b,
-    }[op]()
-
-
-def evaluate_condition(condition: str, result: Any) -> bool:
-    value = _evaluate(_Parser(condition).parse(), result)
-    if not isinstance(value, bool):
-        raise ConditionError(f"expected bool, but got {value!r}")
-    return value
-
-
-def measurement_phase(metric: dict[str, Any], result: Any) -> str:
-    """The phase Argo Rollouts gives one measurement (utils/evaluate.EvaluateResult)."""
-    success_condition = metric.get("successCondition", "")
-    failure_condition = metric.get("failureCondition", "")
-    success = failure = False
-    try:
-        if success_condition:
-            success = evaluate_condition(success_condition, result)
-        if failure_condition:
-            failure = evaluate_condition(failure_condition, result)
-    except ConditionError:
-        return "Error"
-    if not success_condition and not failure_condition:
-        return "Successful"
-    if success_condition and not failure_condition:
-        failure = not success
-    elif failure_condition and not success_condition:
-        success = not failure
-    if failure:
-        return "Failed"
-    if not success:
-        return "Inconclusive"
-    return "Successful"
-
-
-def metric_phase(metric: dict[str, Any], measurements: list[str]) -> str:
-    """The phase of a metric after its measurements (analysis.assessMetricStatus)."""
-    failed = inconclusive = consecutive_errors = 0
-    failure_limit = int(metric.get("failureLimit", 0))
-    inconclusive_limit = int(metric.get("inconclusiveLimit", 0))
-    error_limit = int(metric.get("consecutiveErrorLimit", 4))
-    count = int(metric.get("count", 1))
-    for taken, phase in enumerate(measurements, start=1):
-        failed += phase == "Failed"
-        inconclusive += phase == "Inconclusive"
-        consecutive_errors = consecutive_errors + 1 if phase == "Error" else 0
-        if failed > failure_limit:
-            return "Failed"
-        if inconclusive > inconclusive_limit:
-            return "Inconclusive"
-        if consecutive_errors > error_limit:
-            return "Error"
-        if taken >= count:
-            return "Successful"
-    return "Running"
 
 
 # -- the evaluator itself -----------------------------------------------------------------
@@ -328,6 +99,37 @@ def test_metric_phase_follows_failure_limit_and_count() -> None:
     assert metric_phase(metric, ["Failed", "Successful", "Failed"]) == "Failed"
     # with failureLimit >= count, a metric failing every measurement ends Successful
     assert metric_phase({"count": 2, "failureLimit": 2}, ["Failed", "Failed"]) == "Successful"
+
+
+def test_metric_phase_follows_argo_on_errors() -> None:
+    # an error counts toward consecutiveErrorLimit only, not toward count
+    metric = {"count": 2, "failureLimit": 0, "consecutiveErrorLimit": 2}
+    assert metric_phase(metric, ["Error", "Error", "Successful", "Successful"]) == "Successful"
+    assert metric_phase(metric, ["Error", "Error", "Error"]) == "Error"
+    assert metric_phase(metric, ["Error", "Successful", "Error", "Error", "Successful"]) == (
+        "Successful"
+    )
+    # a failure in between resets the errors in a row, and counts as a failure
+    assert metric_phase(metric, ["Error", "Error", "Failed"]) == "Failed"
+    # Argo Rollouts' default limit is 4: the fifth error in a row errors the metric
+    assert metric_phase({"count": 5}, ["Error"] * 4) == "Running"
+    assert metric_phase({"count": 5}, ["Error"] * 5) == "Error"
+    # a run cut short counts a metric within its limits as Successful (#4479)
+    assert metric_phase({"count": 5}, ["Error"] * 3, terminating=True) == "Successful"
+
+
+def test_run_phase_and_what_the_rollout_does() -> None:
+    assert run_phase({"a": "Successful", "b": "Running"}, terminating=False) == "Running"
+    assert run_phase({"a": "Successful", "b": "Error"}, terminating=False) == "Error"
+    assert run_phase({"a": "Error", "b": "Failed"}, terminating=False) == "Failed"
+    assert run_phase({"a": "Inconclusive", "b": "Successful"}, terminating=False) == "Inconclusive"
+    assert run_phase({"a": "Running"}, terminating=True) == "Successful"
+    assert [rollout_action(p) for p in ("Failed", "Error", "Inconclusive", "Successful")] == [
+        "abort",
+        "abort",
+        "pause",
+        "continue",
+    ]
 
 
 # -- the rendered analysis ------------------------------------------------------------------

@@ -72,3 +72,43 @@ Usage: include "common.promql.latencyQuantile" (dict "quantile" 0.95 "histogram"
 {{- define "common.promql.latencyQuantile" -}}
 histogram_quantile({{ .quantile }}, sum by (namespace, service, le) (rate({{ .histogram }}_bucket{ {{- .selector -}} }[{{ .window }}])))
 {{- end -}}
+
+{{/*
+Alert: Prometheus refused the scrapes of one of a monitor's targets. A target over its
+sampleLimit, or with a series over labelLimit, labelNameLengthLimit or
+labelValueLengthLimit (common.monitor.scrapeLimits), still answers and is parsed
+(scrape_samples_scraped > 0), but Prometheus drops the whole scrape and reports `up` 0: none
+of its metrics are stored, so the alerts on them go blind. An unreachable target has
+scrape_samples_scraped 0 and does not fire this (a target-down alert's job).
+The series are selected by `namespace` and `job`, which the Prometheus operator sets on every
+target: a ServiceMonitor's job is the scraped Service's name, a PodMonitor's
+"<namespace>/<PodMonitor name>" (neither sets jobLabel here). Their own Prometheus counters
+(prometheus_target_scrapes_exceeded_sample_limit_total,
+prometheus_target_scrape_pool_exceeded_label_limits_total) carry no job or target label and
+cannot say whose scrape it was.
+Returns the alert as YAML, for common.prometheusRule's list of alerts (fromYaml).
+Usage: include "common.alert.scrapeLimitHit" (dict
+  "alert" "ApiScrapeLimitHit" "namespace" $ns "job" $job "target" "the Service x" "for" "5m" "severity" "warning"
+  "monitor" .Values.serviceMonitor)        its sampleLimit, labelLimit, label length limits, named in the description
+*/}}
+{{- define "common.alert.scrapeLimitHit" -}}
+{{- $selector := printf "namespace=%q,job=%q" .namespace .job -}}
+{{- $limits := list -}}
+{{- range $key := list "sampleLimit" "labelLimit" "labelNameLengthLimit" "labelValueLengthLimit" -}}
+{{- $value := get $.monitor $key -}}
+{{- if and (not (kindIs "invalid" $value)) (gt (int64 $value) 0) -}}
+{{- $limits = append $limits (printf "%s %d" $key (int64 $value)) -}}
+{{- end -}}
+{{- end -}}
+{{- $limitText := "its scrape limits" -}}
+{{- with $limits -}}
+{{- $limitText = printf "its scrape limits (%s)" (join ", " .) -}}
+{{- end -}}
+{{- toYaml (dict
+      "alert" .alert
+      "expr" (printf "scrape_samples_scraped{%s} > 0\n  and\nup{%s} == 0" $selector $selector)
+      "for" .for
+      "severity" .severity
+      "summary" (printf "Prometheus refuses the scrapes of {{ $labels.instance }} (%s, namespace %s)" .target .namespace)
+      "description" (printf "Target {{ $labels.instance }} (pod {{ $labels.pod }}) of %s in namespace %s answers its scrapes, but Prometheus has refused every one for %s: it exceeds %s or exposes malformed samples, so none of its metrics are stored and the alerts on them cannot fire. Its scrape error is on the Prometheus targets page (job %s); scrape_samples_post_metric_relabeling shows its sample count. Drop the new series or labels (metricRelabelings, or fix the app), or raise the limit that is hit." .target .namespace .for $limitText .job)) -}}
+{{- end -}}

@@ -2,10 +2,13 @@
 ServiceMonitor (monitoring.coreos.com/v1) scraping one named port of the release's Service.
 Usage: include "common.serviceMonitor" (dict
   "context" $ "name" $name "component" ""
-  "serviceMonitor" .Values.serviceMonitor   {labels, interval, scrapeTimeout, path, scheme, metricRelabelings, relabelings}
+  "serviceMonitor" .Values.serviceMonitor   {labels, interval, scrapeTimeout, path, scheme, metricRelabelings, relabelings,
+                                           sampleLimit, labelLimit, labelNameLengthLimit, labelValueLengthLimit}
   "port" "http"                            named Service port to scrape
   "dropLabels" (list "user_id")            optional: labels removed from every scraped series
   "podTargetLabels" (list "version")       optional: pod labels copied onto every series
+  "excludeLabels" (list "x/role")          optional: Services carrying one of these labels are not scraped
+                                           (a chart's extra Services in front of the same pods)
 )
 */}}
 {{- define "common.serviceMonitor" -}}
@@ -21,9 +24,19 @@ spec:
   selector:
     matchLabels:
       {{- include "common.labels.matchLabels" (dict "context" .context "component" .component) | nindent 6 }}
+    {{- with .excludeLabels }}
+    matchExpressions:
+      {{- range . }}
+      - key: {{ . }}
+        operator: DoesNotExist
+      {{- end }}
+    {{- end }}
   {{- with .podTargetLabels }}
   podTargetLabels:
     {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with include "common.monitor.scrapeLimits" (dict "monitor" $sm) | trim }}
+  {{- . | nindent 2 }}
   {{- end }}
   endpoints:
     - port: {{ .port }}
@@ -47,4 +60,22 @@ spec:
         {{- toYaml . | nindent 8 }}
         {{- end }}
       {{- end }}
+{{- end -}}
+
+{{/*
+The per-scrape limits of a ServiceMonitor or PodMonitor spec, from the monitor's values
+(schema part schemas/scrapeLimits.json): sampleLimit, labelLimit, labelNameLengthLimit,
+labelValueLengthLimit. Prometheus refuses a whole scrape that exceeds one (the target's `up`
+is 0 and none of its samples are stored; common.alert.scrapeLimitHit alerts on it); 0 means
+no limit. A key left out (null) is not rendered.
+Usage: include "common.monitor.scrapeLimits" (dict "monitor" .Values.serviceMonitor)
+*/}}
+{{- define "common.monitor.scrapeLimits" -}}
+{{- $monitor := .monitor -}}
+{{- range $key := list "sampleLimit" "labelLimit" "labelNameLengthLimit" "labelValueLengthLimit" }}
+{{- $value := get $monitor $key }}
+{{- if not (kindIs "invalid" $value) }}
+{{ $key }}: {{ int64 $value }}
+{{- end }}
+{{- end }}
 {{- end -}}

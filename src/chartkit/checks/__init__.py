@@ -9,7 +9,9 @@
 - `podsecurity`: the Pod Security Standard level a release's pods need;
 - `gitops_safety`: template functions that make a chart unsafe to deploy from Git (lookup,
   random and time values, install/upgrade branches);
-- `release`: one release checked end to end (values files, render, schemas, policy).
+- `release`: one release checked end to end (values files, render, schemas, policy);
+- `canary_weights`: the share of requests each step of a Rollout without a traffic router
+  really gets, and the warnings `chartkit render` prints (problems with `--strict`).
 
 May import: chartkit.tools, chartkit.releases.
 """

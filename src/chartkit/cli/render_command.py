@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from chartkit.checks.canary_weights import weight_warnings
 from chartkit.checks.release import ReleaseChecker, ReleaseReport
 from chartkit.cli.chart_release import (
     ArgumentProblem,
@@ -32,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overlay", help="environment overlay from values/env (dev, prod)")
     parser.add_argument("--helm", help="helm version to render with (default: the pinned one)")
     parser.add_argument("--out", default="build/manifests", help="output directory")
+    parser.add_argument(
+        "--strict", action="store_true", help="warnings are problems too (exit 1 when any)"
+    )
     parser.add_argument(
         "--chart", help="check the -f values files with this chart, without an inventory entry"
     )
@@ -99,6 +103,14 @@ def run(args: argparse.Namespace, root: Path) -> int:
         print(f"\n{report.label}:", file=sys.stderr)
         for line in report.problems():
             print(f"  {line}", file=sys.stderr)
+    warnings = [
+        line
+        for report in reports
+        if report.manifest is not None
+        for line in weight_warnings(report.label, report.manifest.objects)
+    ]
+    for line in warnings:
+        print(f"{'problem' if args.strict else 'warning'}: {line}", file=sys.stderr)
     where = out_dir / overlay.name if overlay else out_dir
     if where.is_relative_to(root):
         where = where.relative_to(root)
@@ -108,4 +120,4 @@ def run(args: argparse.Namespace, root: Path) -> int:
         f"{time.monotonic() - started:.1f}s: {len(reports) - len(failed)} ok, "
         f"{len(failed)} failed"
     )
-    return 1 if failed else 0
+    return 1 if failed or (args.strict and warnings) else 0

@@ -195,12 +195,12 @@ def _element(release: PlannedRelease, plan: EnvironmentPlan, waves: dict[str, in
         "valueFiles": [f"{up}{path}" for path in release.values_files],
         "ignoreDifferences": [
             {
-                "group": workload.group,
-                "kind": workload.kind,
-                "name": workload.name,
-                "jsonPointers": ["/spec/replicas"],
+                "group": fields.group,
+                "kind": fields.kind,
+                "name": fields.name,
+                "jsonPointers": list(fields.pointers),
             }
-            for workload in release.scaled
+            for fields in release.controller_fields
         ],
     }
 

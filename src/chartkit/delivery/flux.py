@@ -12,7 +12,8 @@ one HelmRelease (helm-controller v2 API) per release, all in flux-system.
   labelled with the Pod Security level of the pods in it; those a chart creates (the
   ecp-tenant chart's) are left to the chart.
 - `dependsOn` comes from helmfile.yaml's `needs:`.
-- Drift detection is on; the replicas an HPA sets are ignored.
+- Drift detection is on; fields controllers set after install (the replicas an HPA sets,
+  the HTTPRoute weights the Argo Rollouts Gateway API plugin shifts) are ignored.
 - Releases with Argo Rollouts: helm-controller's default wait (kstatus, the `poller`
   strategy) cannot read a Rollout, so `healthCheckExprs` say how; they are evaluated only
   with the poller strategy, which is therefore set explicitly. `--rollout-wait legacy`
@@ -158,10 +159,10 @@ def _chart(settings: FluxSettings, release: PlannedRelease, root: Path) -> dict[
 def _drift_ignore(release: PlannedRelease) -> list[dict[str, Any]]:
     return [
         {
-            "paths": ["/spec/replicas"],
-            "target": {"group": w.group, "kind": w.kind, "name": w.name},
+            "paths": list(fields.pointers),
+            "target": {"group": fields.group, "kind": fields.kind, "name": fields.name},
         }
-        for w in release.scaled
+        for fields in release.controller_fields
     ]
 
 

@@ -49,6 +49,7 @@ CLUSTER_SCOPED_KINDS = frozenset(
     }
 )
 ROLLOUT = ("argoproj.io/v1alpha1", "Rollout")
+GATEWAY_API_PLUGIN = "argoproj-labs/gatewayAPI"
 
 
 def gitops_labels(part_of: str, environment: str | None = None) -> dict[str, str]:
@@ -62,12 +63,16 @@ class GitOpsError(Exception):
 
 
 @dataclass(frozen=True)
-class ScaledWorkload:
-    """A workload whose replicas an HPA sets."""
+class ControllerFields:
+    """Fields of a rendered object that a controller sets after install (JSON pointers), so
+    a GitOps sync or drift correction must leave them as the cluster has them: the replicas
+    of a workload an HPA scales, the backend weights of an HTTPRoute the Argo Rollouts
+    Gateway API plugin shifts during a canary."""
 
     api_version: str
     kind: str
     name: str
+    pointers: tuple[str, ...]
 
     @property
     def group(self) -> str:
@@ -84,7 +89,7 @@ class PlannedRelease:
     values_files: tuple[str, ...]  # repository-relative, in order, the overlay last
     needs: tuple[str, ...]
     labels: dict[str, str]
-    scaled: tuple[ScaledWorkload, ...]
+    controller_fields: tuple[ControllerFields, ...]
     has_rollouts: bool
     namespaces_created: tuple[str, ...]  # Namespace objects the chart renders
     namespaces_used: tuple[str, ...] = ()  # where its namespaced objects go, its own first
@@ -181,7 +186,7 @@ def _planned(
         values_files=tuple(_relative(root, path) for path in values),
         needs=release.needs,
         labels=dict(release.labels),
-        scaled=tuple(_scaled(deployed)),
+        controller_fields=tuple(_controller_fields(deployed)),
         has_rollouts=any((o.get("apiVersion"), o.get("kind")) == ROLLOUT for o in deployed),
         namespaces_created=tuple(
             str(o["metadata"]["name"]) for o in deployed if o.get("kind") == "Namespace"
@@ -202,14 +207,43 @@ def by_namespace(default: str, objects: Iterable[Object]) -> dict[str, list[Obje
     return found
 
 
-def _scaled(objects: Iterable[Object]) -> list[ScaledWorkload]:
-    targets = []
+def _controller_fields(objects: Sequence[Object]) -> list[ControllerFields]:
+    found = set(_hpa_replicas(objects)) | set(_plugin_route_weights(objects))
+    return sorted(found, key=lambda f: (f.kind, f.name))
+
+
+def _hpa_replicas(objects: Iterable[Object]) -> Iterable[ControllerFields]:
     for obj in objects:
-        if obj.get("kind") != "HorizontalPodAutoscaler":
+        if obj.get("kind") == "HorizontalPodAutoscaler":
+            ref = (obj.get("spec") or {}).get("scaleTargetRef") or {}
+            yield ControllerFields(
+                str(ref["apiVersion"]), str(ref["kind"]), str(ref["name"]), ("/spec/replicas",)
+            )
+
+
+def _plugin_route_weights(objects: Sequence[Object]) -> Iterable[ControllerFields]:
+    """The backend weights of each HTTPRoute a Rollout's Gateway API plugin routes through.
+    (The Services whose selectors Argo Rollouts extends need nothing: with server-side apply
+    the controller owns the key it adds, and no sync removes it.)"""
+    routes = {}
+    for obj in objects:
+        if obj.get("kind") != ROLLOUT[1]:
             continue
-        ref = (obj.get("spec") or {}).get("scaleTargetRef") or {}
-        targets.append(ScaledWorkload(str(ref["apiVersion"]), str(ref["kind"]), str(ref["name"])))
-    return sorted(set(targets), key=lambda t: (t.kind, t.name))
+        canary = ((obj.get("spec") or {}).get("strategy") or {}).get("canary") or {}
+        plugins = (canary.get("trafficRouting") or {}).get("plugins") or {}
+        route = (plugins.get(GATEWAY_API_PLUGIN) or {}).get("httpRoute")
+        if route:
+            routes[str(route)] = obj
+    for obj in objects:
+        name = str((obj.get("metadata") or {}).get("name"))
+        if obj.get("kind") != "HTTPRoute" or name not in routes:
+            continue
+        pointers = tuple(
+            f"/spec/rules/{i}/backendRefs/{j}/weight"
+            for i, rule in enumerate((obj.get("spec") or {}).get("rules") or [])
+            for j, _ in enumerate(rule.get("backendRefs") or [])
+        )
+        yield ControllerFields(str(obj["apiVersion"]), "HTTPRoute", name, pointers)
 
 
 def _is_hook(obj: Object) -> bool:

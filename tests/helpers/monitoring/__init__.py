@@ -8,5 +8,6 @@ dashboards, and the promtool unit tests of the alerts.
 - `rule_tests`: promtool unit-test files kept as templates, filled in and run, and
   `AlertTests`, which runs one chart's alert tests;
 - `alert_series`: when an alert pends and fires, and series numbers around its
-  thresholds.
+  thresholds;
+- `scrape_jobs`: the job label the Prometheus operator gives a monitor's targets.
 """

@@ -120,3 +120,20 @@ def latency_buckets(threshold_seconds: float) -> dict[str, str]:
         "threshold_le": repr(float(threshold_seconds)),
         "slow_le": repr(threshold_seconds * 1.5),
     }
+
+
+# What a scrape refused for a label limit has read when Prometheus stops at the offending
+# series (scrape_samples_scraped of that scrape).
+SAMPLES_BEFORE_LABEL_REFUSAL = 12
+
+
+def scrape_limit_counts(sample_limit: int) -> dict[str, int]:
+    """Samples of one scrape around a monitor's sampleLimit S: `samples_at_limit` (S, still
+    accepted), `samples_above` (S + 1, the whole scrape refused) and `samples_label_refused`
+    (a scrape refused for a label limit)."""
+    return {
+        "sample_limit": sample_limit,
+        "samples_at_limit": sample_limit,
+        "samples_above": sample_limit + 1,
+        "samples_label_refused": SAMPLES_BEFORE_LABEL_REFUSAL,
+    }
