@@ -128,7 +128,9 @@ def test_check_changes_nothing_and_says_what_would_change(capsys, monkeypatch, g
     )
     assert code == 1 and guide.read_text() == GUIDE
     assert f"{guide}: servicemonitor -> serviceMonitor" in out
-    assert out.splitlines()[-1] == f"{guide}: needs migrating: chartkit migrate {guide}"
+    assert out.splitlines()[-1] == (
+        f"{guide}: needs migrating: chartkit migrate {guide} --chart api"
+    )
     guide.write_text(MIGRATED)
     code, out, _ = chartkit(
         capsys, ROOT, "migrate", "--check", str(guide), "--chart", "api", monkeypatch=monkeypatch

@@ -167,7 +167,8 @@ def _migrate_one(target: Target, check_only: bool, checker: Callable[[], Release
     if check_only:
         needed = bool(migration.changes or migration.manual)
         if needed:
-            print(f"{target.label}: needs migrating: chartkit migrate {target.label}")
+            chart = "" if target.in_inventory else f" --chart {target.chart.name}"
+            print(f"{target.label}: needs migrating: chartkit migrate {target.label}{chart}")
         return 1 if needed else 0
     if migration.changes:
         target.file.write_text(document.text())
