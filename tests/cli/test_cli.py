@@ -74,7 +74,11 @@ def test_render_writes_manifests_and_a_table(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"image": {"repository": "x/y", "tagg": "1.0"}}, "image", "tagg"),
+        (
+            {"image": {"repository": "x/y", "tagg": "1.0"}},
+            "image.tagg",
+            "unknown key 'tagg': did you mean image.tag?",
+        ),
         ({"service": {"port": "eighty"}}, "service.port", "not of type 'integer'"),
         ({"replicaCount": "two"}, "replicaCount", "not of type 'integer'"),
     ],

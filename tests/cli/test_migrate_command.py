@@ -257,7 +257,7 @@ def test_a_sidecar_list_becomes_a_map_and_what_the_model_refuses_is_named_by_lin
     assert code == 1
     assert out.splitlines() == [
         f"{path}: sidecars: a list -> a map of name to values (proxy)",
-        f"{path}:11: sidecars.proxy.image: 'envoyproxy/envoy:v1.31.2' is not of type 'object'",
+        f"{path}:11: sidecars.proxy.image: \"envoyproxy/envoy:v1.31.2\" is not of type 'object'",
         f"{path}: 1 change(s) written; 1 problem(s) left",
     ]
     assert "# The proxy in front of the app\nsidecars:\n  proxy:\n    image:" in path.read_text()

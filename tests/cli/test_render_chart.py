@@ -57,7 +57,7 @@ def test_a_bad_file_fails_naming_the_file_and_the_field(capsys, monkeypatch, tmp
     )
     assert code == 1
     assert row(out, "univprepai-api")[-1] != "ok"
-    assert f"values: {bad}: replicaCount: 'two' is not of type 'integer'" in err
+    assert f"values: {bad}: replicaCount: \"two\" is not of type 'integer'" in err
     assert "0 ok, 1 failed" in out
 
 

@@ -87,6 +87,8 @@ def test_a_bad_profile_file_names_the_profile(tmp_path: Path):
         ("e2-large:1", "no node profile 'e2-large'"),
         ("", "no nodes given"),
         ("e2-medium:x", "count of at least 1"),
+        ("e2-medium:999999999999999999999", "more than 1000 nodes"),
+        ("e2-medium:600,e2-standard-4:401", "'e2-standard-4:401' makes more than 1000 nodes"),
     ],
 )
 def test_bad_node_specs_are_refused(spec, message):

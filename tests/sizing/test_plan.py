@@ -249,14 +249,17 @@ def test_plan_command_reports_the_quota_error(capsys, tmp_path: Path):
     path.write_text(yaml.safe_dump(values))
     code, _, err = run_cli(["plan", str(path)], capsys)
     assert code == 1
-    assert "does not render" in err and 'preset "medium"' in err and "callbot 10 x 2000m" in err
+    assert f"chartkit plan: {path} cannot be planned:" in err
+    assert f"  render: {path}: services: " in err
+    assert 'preset "medium"' in err and "callbot 10 x 2000m" in err
 
 
 def test_plan_command_refuses_what_is_not_a_tenant(capsys):
     code, _, err = run_cli(["plan", "values/nope.yaml"], capsys)
     assert code == 2 and "does not exist" in err
     code, _, err = run_cli(["plan", "values/eventstorming.yaml"], capsys)
-    assert code == 1 and "does not render" in err
+    assert code == 2
+    assert "values/eventstorming.yaml is the values file of release eventstorming" in err
 
 
 def test_format_plan_lists_every_service(plans):

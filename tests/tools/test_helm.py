@@ -170,6 +170,16 @@ def test_lint(helm: Helm, charts: Path) -> None:
         helm.lint(charts / "deprecated", strict=True)
 
 
+def test_strict_lint_fails_where_the_chart_fails(helm: Helm, charts: Path, tmp_path) -> None:
+    """helm's lint mode only logs a template's `fail`; helm install would refuse the values."""
+    values = tmp_path / "boom.yaml"
+    values.write_text("boom: true\n")
+    with pytest.raises(HelmError) as raised:
+        helm.lint(charts / "tiny", values_files=[values], strict=True)
+    assert "boom requested by the values" in raised.value.stderr
+    assert "0 chart(s) failed" in helm.lint(charts / "tiny", values_files=[values], strict=False)
+
+
 @pytest.mark.parametrize(
     ("chart", "strict", "cause"),
     [("broken", False, "cm.yaml"), ("deprecated", True, "PodDisruptionBudget is deprecated")],

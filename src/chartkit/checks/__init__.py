@@ -1,6 +1,9 @@
 """What makes a release acceptable, checked without a cluster.
 
-- `values_files`: each values file on its own against its chart's values.schema.json;
+- `values_files`: each values file on its own against its chart's values.schema.json, and
+  helm's refusal of it, one line per problem: `schema_errors` (a schema error as lines a
+  user can act on), `key_suggestions` (the valid key nearest an unknown one),
+  `helm_refusals` (helm's error text read per field), `redaction` (no secret value printed);
 - `values_schema`: that values.schema.json, assembled from the chart's source and the
   shared parts in charts/common/schemas/ (`chartkit schema`);
 - `schema` (with `crd_schema`): every rendered object strictly against the Kubernetes

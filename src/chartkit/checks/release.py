@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from chartkit.checks import policy
 from chartkit.checks.policy.base import Violation
+from chartkit.checks.redaction import Redactor
 from chartkit.checks.schema import SchemaProblem, SchemaValidator
 from chartkit.checks.values_files import ValuesChecker, ValuesProblem
 from chartkit.releases.inventory import Overlay, Release
@@ -22,9 +22,11 @@ class ReleaseReport:
     helm_version: str
     manifest: Manifest | None = None
     render_error: str | None = None
+    render_problems: tuple[str, ...] = ()  # render_error, one line per problem
     values_problems: tuple[ValuesProblem, ...] = ()
     schema_problems: tuple[SchemaProblem, ...] = ()
     violations: tuple[Violation, ...] = ()
+    redact: Redactor = field(default_factory=Redactor, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -38,20 +40,13 @@ class ReleaseReport:
         return f"{self.release.name}{overlay} (helm {self.helm_version})"
 
     def problems(self) -> list[str]:
-        """Every problem, one line each, naming file or object and field."""
+        """Every problem, one line each, naming file or object and field; no secret value
+        of the values files is repeated."""
         lines = [f"values: {problem}" for problem in self.values_problems]
-        if self.render_error:
-            files = ", ".join(str(p) for p in self._values_files())
-            lines.append(f"render ({files}): {self.render_error.strip()}")
+        lines += [f"render: {problem}" for problem in self.render_problems]
         lines += [f"schema: {problem}" for problem in self.schema_problems]
         lines += [f"policy: {violation}" for violation in self.violations]
-        return lines
-
-    def _values_files(self) -> list[Path]:
-        files = list(self.release.values)
-        if self.overlay:
-            files.append(self.overlay.path)
-        return files
+        return [self.redact(line) for line in lines]
 
 
 class ReleaseChecker:
@@ -73,15 +68,21 @@ class ReleaseChecker:
         values_problems = tuple(
             p for f in files for p in self.values_checker.check(release.chart, f)
         )
+        redact = self.values_checker.redactor(files)
         try:
             manifest = self.renderer.render_release(release, overlay, version)
         except HelmError as error:
+            refusal = self.values_checker.refusal(
+                release.chart, files, error.stderr, values_problems
+            )
             return ReleaseReport(
                 release,
                 overlay,
                 version,
-                render_error=error.stderr,
+                render_error=redact(error.stderr),
+                render_problems=tuple(refusal),
                 values_problems=values_problems,
+                redact=redact,
             )
         objects = list(manifest.objects)
         return ReleaseReport(
@@ -92,4 +93,5 @@ class ReleaseChecker:
             values_problems=values_problems,
             schema_problems=tuple(self.validator.validate_all(objects)),
             violations=tuple(policy.check(objects)),
+            redact=redact,
         )

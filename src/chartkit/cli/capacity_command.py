@@ -7,8 +7,9 @@ import json
 import sys
 from pathlib import Path
 
+from chartkit.checks.values_files import ValuesChecker
 from chartkit.cli.capacity_tables import format_report, profiles_table
-from chartkit.releases.inventory import load
+from chartkit.releases.inventory import Overlay, Release, load
 from chartkit.releases.render import Renderer
 from chartkit.sizing.capacity import build_report, runs_in
 from chartkit.sizing.nodes import NODES_FILE, CapacityError, load_profiles
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
             raise CapacityError("give release names or --all, not both")
         inventory = load(root)
         releases = inventory.select(args.releases)
-        nodes = parse_nodes(args.nodes, profiles) if args.nodes else None
+        nodes = parse_nodes(args.nodes, profiles) if args.nodes is not None else None
         overlay = inventory.overlay(args.overlay) if args.overlay else None
     except CapacityError as error:
         print(f"chartkit capacity: {error}", file=sys.stderr)
@@ -74,8 +75,24 @@ def run(args: argparse.Namespace, root: Path) -> int:
     report = build_report(renderer, releases, overlay, args.helm, args.at_max, nodes)
     if args.namespace:
         report.namespaces = [d for d in report.namespaces if d.name in set(args.namespace)]
+    report.errors = _one_line_per_problem(root, report.errors, releases, overlay)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         print(format_report(report, args.nodes))
     return 0 if report.ok else 1
+
+
+def _one_line_per_problem(
+    root: Path, errors: dict[str, str], releases: list[Release], overlay: Overlay | None
+) -> dict[str, str]:
+    """Each release's helm error as its problems, one masked line each naming the files
+    and the field."""
+    checker = ValuesChecker(root)
+    by_name = {release.name: release for release in releases}
+    read: dict[str, str] = {}
+    for name, error in errors.items():
+        release = by_name[name]
+        files = [*release.values, *([overlay.path] if overlay else [])]
+        read[name] = "\n".join(checker.refusal(release.chart, files, error))
+    return read

@@ -89,7 +89,8 @@ def format_report(report: CapacityReport, node_spec: str | None = None) -> str:
             parts.append(f"\nDoes not fit: {len(report.placement.unplaced)} pod(s)")
             parts += [f"  {u}" for u in report.placement.unplaced]
     for release, error in report.errors.items():
-        parts.append(f"\n{release}: cannot render: {error}")
+        parts.append(f"\n{release}: cannot render:")
+        parts += [f"  {line}" for line in error.splitlines()]
     return "\n".join(parts)
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -23,6 +24,7 @@ from chartkit.cli import (
     verify_command,
 )
 from chartkit.releases.inventory import InventoryError, find_root
+from chartkit.releases.yaml_file import YamlFileError
 from chartkit.tools.readme_generator import DocsError
 from chartkit.tools.toolbox import ToolMissingError
 
@@ -92,9 +94,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Bad input ends in one line per problem on stderr and exit 2 (or the
+    command's own code), never a traceback; so does a reader that closes the pipe early
+    (`chartkit plan --json | head`)."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.handler(args, find_root()))
-    except (InventoryError, ToolMissingError, DocsError) as error:
-        print(f"chartkit: {error}", file=sys.stderr)
-        return 2
+        code = int(args.handler(args, find_root()))
+        sys.stdout.flush()  # a closed pipe shows here, inside the try
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
+    except KeyboardInterrupt:
+        print("chartkit: interrupted", file=sys.stderr)
+        return 130
+    except (InventoryError, ToolMissingError, DocsError, YamlFileError) as error:
+        return _refused(str(error))
+    except OSError as error:  # a file chartkit reads or writes
+        where = f"{error.filename}: " if error.filename else ""
+        return _refused(f"{where}{error.strerror or error}")
+
+
+def _refused(message: str) -> int:
+    print(f"chartkit: {' '.join(message.split())}", file=sys.stderr)
+    return 2
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout went away (Python's advice for SIGPIPE): point stdout at
+    devnull, so the flush at exit raises nothing, and exit 1 as Python does on EPIPE."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no file (captured in-process): nothing to flush
+        pass
+    finally:
+        os.close(devnull)
+    return 1

@@ -51,10 +51,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--release", help="name of the --chart release")
 
 
-def write_manifest(report: ReleaseReport, out_dir: Path) -> Path:
+def manifest_path(report: ReleaseReport, out_dir: Path) -> Path:
     directory = out_dir / report.overlay.name if report.overlay else out_dir
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{report.release.name}.yaml"
+    return directory / f"{report.release.name}.yaml"
+
+
+def write_manifest(report: ReleaseReport, out_dir: Path) -> Path:
+    path = manifest_path(report, out_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
     assert report.manifest is not None
     header = (
         f"# Release {report.release.name} (chart {report.release.chart_name}, namespace "
@@ -95,8 +99,10 @@ def run(args: argparse.Namespace, root: Path) -> int:
     started = time.monotonic()
     reports = [checker.check(release, overlay, args.helm) for release in releases]
     for report in reports:
-        if report.manifest is not None:
+        if report.ok:
             write_manifest(report, out_dir)
+        else:  # never leave a refused release's manifest where `kubectl apply -f` finds it
+            manifest_path(report, out_dir).unlink(missing_ok=True)
     print(table(reports))
     failed = [r for r in reports if not r.ok]
     for report in failed:

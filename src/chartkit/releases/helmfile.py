@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from chartkit.releases.yaml_file import yaml_problem
+
 INVENTORY_FILE = "helmfile.yaml"
 OVERLAY_DIR = Path("values") / "env"
 DEFAULT_ENVIRONMENT = "default"
@@ -47,7 +49,9 @@ def merge_parts(text: str, where: str = INVENTORY_FILE) -> dict[str, Any]:
     try:
         parts = [part for part in yaml.safe_load_all(text) if part is not None]
     except yaml.YAMLError as error:
-        raise InventoryError(f"{where} is not valid YAML: {error}") from None
+        problem, line, column = yaml_problem(error, text)
+        at = f" (line {line}, column {column})" if line else ""
+        raise InventoryError(f"{where} is {problem}{at}") from None
     state: dict[str, Any] = {}
     for number, part in enumerate(parts, start=1):
         if not isinstance(part, dict):

@@ -64,6 +64,11 @@ class Node:
         return self.left.covers(pod.requests)
 
 
+# More nodes than a --nodes spec may describe: a typo, not a cluster (first-fit over them
+# would take the machine's memory).
+MAX_NODES = 1000
+
+
 def parse_nodes(spec: str, profiles: NodeProfiles) -> list[Node]:
     """Nodes from "e2-medium:3,e2-standard-4:2" (count defaults to 1), named
     "<profile>-<n>"."""
@@ -81,6 +86,11 @@ def parse_nodes(spec: str, profiles: NodeProfiles) -> list[Node]:
         if count < 1:
             raise CapacityError(
                 f"--nodes {spec!r}: {part!r} must be <profile>:<count> with a count of at least 1"
+            )
+        if len(nodes) + count > MAX_NODES:
+            raise CapacityError(
+                f"--nodes {spec!r}: {part!r} makes more than {MAX_NODES} nodes; give the "
+                "cluster's node pools as they are (e.g. e2-standard-4:12)"
             )
         for _ in range(count):
             counters[profile.name] = counters.get(profile.name, 0) + 1

@@ -11,6 +11,7 @@ for cluster commands, its stdout).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -81,6 +82,16 @@ class Helm:
     ) -> str:
         """Run helm and return its stdout; raise HelmError on failure. With `output`, each
         line is handed to it as helm prints it."""
+        return self._run(args, timeout, stdout_in_error, output)[0]
+
+    def _run(
+        self,
+        args: Sequence[str],
+        timeout: float | None = None,
+        stdout_in_error: bool = False,
+        output: LineOutput | None = None,
+    ) -> tuple[str, str]:
+        """helm's stdout and stderr; HelmError on failure."""
         command = [str(self.binary), *args]
         limit = timeout or self.timeout_seconds
         if output is not None:
@@ -100,7 +111,7 @@ class Helm:
         if returncode != 0:
             detail = f"{stdout.rstrip()}\n{stderr}" if stdout_in_error else stderr
             raise HelmError(command, returncode, detail)
-        return stdout
+        return stdout, stderr
 
     # -- commands ---------------------------------------------------------------------
 
@@ -159,7 +170,12 @@ class Helm:
         for values_file in values_files:
             args += ["--values", str(values_file)]
         # helm prints lint findings on stdout and only a summary on stderr
-        return self.run(args, stdout_in_error=True)
+        stdout, stderr = self._run(args, stdout_in_error=True)
+        refusal = chart_fail_in_lint(stderr)
+        if strict and refusal:
+            # lint mode only logs a chart's `fail`; helm install would refuse the values
+            raise HelmError([str(self.binary), *args], 1, f"{stdout.rstrip()}\n{refusal}")
+        return stdout
 
     def package(self, chart: Path, destination: Path, sign: Mapping[str, str] | None = None) -> str:
         """`helm package`; sign: {"key", "keyring"[, "passphrase_file"]} signs it (a .prov
@@ -311,6 +327,25 @@ class Helm:
         if revision is not None:
             args += ["--revision", str(revision)]
         return parse_objects(self.run(args))
+
+
+# How helm's lint mode logs a template's `fail` instead of failing: helm 4 as a logfmt
+# record, helm 3 as a log line followed by the message.
+_LINT_FAIL_HELM4 = re.compile(r'msg="funcMap fail" message="(?P<message>(?:[^"\\]|\\.)*)"')
+_LINT_FAIL_HELM3 = "[INFO] Fail: "
+
+
+def chart_fail_in_lint(stderr: str) -> str:
+    """The message of a chart's `fail` that helm lint logged on stderr ("" when none)."""
+    helm4 = _LINT_FAIL_HELM4.search(stderr)
+    if helm4:
+        try:
+            return str(json.loads(f'"{helm4["message"]}"'))
+        except ValueError:  # an escape JSON does not know: the text as logged
+            return helm4["message"].replace("\\n", "\n")
+    if _LINT_FAIL_HELM3 in stderr:
+        return strip_notices(stderr.split(_LINT_FAIL_HELM3, 1)[1])
+    return ""
 
 
 def registry_flags(chart_version: str | None, plain_http: bool) -> list[str]:

@@ -23,7 +23,7 @@ _SECRET_NAME = re.compile(
 _NOT_SECRET_NAME = re.compile(
     r"(_PATH|_FILE|_URL|_URI|_ENDPOINT|_ID|_NAME|_TIMEOUT\w*)$", re.IGNORECASE
 )
-_SECRET_VALUE = re.compile(
+SECRET_VALUE = re.compile(
     r"(-----BEGIN [A-Z ]*PRIVATE KEY-----"
     r"|\bsk-[A-Za-z0-9_-]{20,}"
     r"|\bsk-ant-[A-Za-z0-9_-]{20,}"
@@ -43,22 +43,24 @@ def _secret_literals(obj: Object, release: ReleaseObjects) -> Iterator[Finding]:
         yield "data", "the chart renders secret material; reference a Secret or ExternalSecret"
     if kind == "ConfigMap":
         for key, value in (obj.get("data") or {}).items():
-            if _looks_secret(str(key), str(value)):
+            if looks_secret(str(key), str(value)):
                 yield f"data.{key}", "looks like a secret; keep it in a Secret"
     if is_workload(obj):
         for path, item in all_containers(obj):
             for index, env in enumerate(item.get("env") or []):
-                if "value" in env and _looks_secret(str(env.get("name")), str(env["value"])):
+                if "value" in env and looks_secret(str(env.get("name")), str(env["value"])):
                     yield (
                         f"{path}.env[{index}].value",
                         f"{env.get('name')} looks like a secret literal; use secretKeyRef",
                     )
 
 
-def _looks_secret(name: str, value: str) -> bool:
+def looks_secret(name: str, value: str) -> bool:
+    """Whether an env var or ConfigMap key `name` with this value holds a secret literal
+    (also what chartkit masks in the messages it prints, chartkit.checks.redaction)."""
     if not value.strip():
         return False
-    if _SECRET_VALUE.search(value):
+    if SECRET_VALUE.search(value):
         return True
     if value.startswith("/") and " " not in value:
         return False  # a path to a mounted secret file names the secret, it is not one
