@@ -1,6 +1,6 @@
-"""Reading helm's refusals in chart tests: whether an error names a values field, and the
-checks a chart's renamed-keys.yaml gets (each old key refused naming its new one, admitted by
-the schema, no longer a key of values.yaml).
+"""Reading helm's refusals in chart tests: whether an error names a values field (or, for a
+schema error, the key and its parent), and the checks a chart's renamed-keys.yaml gets (each
+old key refused naming its new one, admitted by the schema, no longer a key of values.yaml).
 
 Imported by the tests in this directory as `refusals` (pytest puts it on sys.path)."""
 
@@ -23,6 +23,17 @@ def names(error: str, field: str) -> bool:
         or f"'/{dotted.replace('.', '/')}'" in error
         or f"- {dotted}:" in error
     )
+
+
+def names_the_field_or_its_parent(error: str, field: str) -> bool:
+    """Whether a schema error names a values field ("a.b.c"; helm 4: at '/a/b/c', helm 3:
+    a.b.c), or the key and the object holding it (an unknown key: 'c' at '/a/b')."""
+
+    def named(path: str) -> bool:
+        return f"'/{path.replace('.', '/')}'" in error or path in error
+
+    parent, _, key = field.rpartition(".")
+    return named(field) or (key in error and named(parent))
 
 
 def renamed_keys(chart: Path) -> list[dict[str, Any]]:
