@@ -3,8 +3,8 @@
     chart_under_test = chart_release_fixture("api", "values/univprepai.yaml",
                                              release="univprepai-api", namespace="univprepai")
 
-tests/charts/conftest.py gives that module's tests `render`, `refuse` and `chart_values` of
-it.
+tests/charts/conftest.py gives that module's tests `render`, `refuse`, `chart_values` and
+`renamed` (its chart's renamed-keys.yaml) of it.
 
 Imported by the tests in this directory as `chart_fixtures` (pytest puts it on sys.path)."""
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from refusals import renamed_keys
 
 from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.manifest import Manifest
@@ -31,6 +32,12 @@ def refuse(chart_under_test) -> Callable[..., str]:
 def chart_values(chart_under_test) -> Callable[..., dict[str, Any]]:
     """chart_values(*overlays, set_values={...}): `.Values` as helm computes them."""
     return chart_under_test.values
+
+
+@pytest.fixture(scope="module")
+def renamed(chart_under_test, repo_root) -> list[dict[str, Any]]:
+    """The entries of the module's chart's renamed-keys.yaml."""
+    return renamed_keys(repo_root / "charts" / chart_under_test.chart)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,19 @@ def assert_names_the_new_key(error: str, entry: dict[str, Any]) -> None:
     line = f"{key} is now {' and '.join(new_keys(entry))} (since {entry['since']})"
     assert line in error, error
     assert "`chartkit migrate <values file>` rewrites them" in error
+
+
+def assert_each_refused_naming_its_new_key(
+    refuse: Callable[..., str],
+    entries: list[dict[str, Any]],
+    old_values: Mapping[str, Any],
+    helm: str | None = None,
+) -> None:
+    """Each old key, set on its own to its value in old_values, is refused naming its new
+    key(s) (assert_names_the_new_key)."""
+    for entry in entries:
+        error = refuse({entry["key"]: old_values[entry["key"]]}, helm=helm)
+        assert_names_the_new_key(error, entry)
 
 
 def assert_admitted_and_not_a_default(chart: Path, entries: list[dict[str, Any]]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from chart_fixtures import chart_release_fixture
 
 CHART = "api"
 VALUES = "values/univprepai.yaml"
@@ -18,9 +19,7 @@ NAMESPACE = "univprepai"
 HELMS = ("4.1.4", "3.18.0")
 
 
-@pytest.fixture(scope="session")
-def refuse(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).refuse
+chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 
 
 def names_field(error: str, field: str) -> bool:

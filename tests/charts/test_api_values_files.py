@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from chartkit.checks import policy
-from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
 from helpers.manifests import find
@@ -274,7 +273,7 @@ def test_passes_policy(release, service: str, overlay: str | None) -> None:
 
 
 @pytest.mark.parametrize("helm", ["4.1.4", "3.18.0"])
-def test_the_teams_command_validates_and_passes_policy(render_chart, schemas, helm) -> None:
+def test_the_teams_command_validates_and_passes_policy(render_chart, validator, helm) -> None:
     """Exactly `helm template univprepai-api charts/api -f values/univprepai.yaml`."""
     manifest = render_chart(CHART, "values/univprepai.yaml", release="univprepai-api", helm=helm)
     assert manifest.kinds() == {
@@ -289,17 +288,10 @@ def test_the_teams_command_validates_and_passes_policy(render_chart, schemas, he
         "PodDisruptionBudget": 1,
         "Pod": 1,
     }
-    problems = schemas.validate_all(list(manifest.objects))
+    problems = validator.validate_all(list(manifest.objects))
     assert not problems, "\n".join(map(str, problems))
     violations = policy.check(manifest.objects)
     assert not violations, "\n".join(map(str, violations))
-
-
-@pytest.fixture(scope="session")
-def schemas(renderer) -> SchemaValidator:
-    return SchemaValidator(
-        renderer.toolbox.pins["validate_kubernetes"], renderer.root / "ci" / "crds"
-    )
 
 
 @pytest.mark.parametrize("service", SERVICES)

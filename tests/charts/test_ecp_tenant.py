@@ -12,11 +12,9 @@ import pytest
 import yaml
 
 from chartkit.checks import policy
-from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.inventory import find_root
 from chartkit.releases.manifest import Manifest, container, name_of, pod_spec, pod_template_metadata
 from chartkit.sizing.quantity import cpu_millis, memory_bytes
-from chartkit.tools.toolbox import Toolbox
 
 ROOT = find_root()
 CHART = "ecp-tenant"
@@ -90,11 +88,6 @@ def call_center(render_chart):
         )
 
     return _render
-
-
-@pytest.fixture(scope="session")
-def validator() -> SchemaValidator:
-    return SchemaValidator(Toolbox(ROOT).pins["validate_kubernetes"], ROOT / "ci" / "crds")
 
 
 def replicas_of(manifest: Manifest, service: str) -> int:
