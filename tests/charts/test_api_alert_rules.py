@@ -13,6 +13,7 @@ from refusals import names_the_field_or_its_parent
 
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, containers, pod_template_metadata
+from helpers.helm_versions import HELMS
 from helpers.manifests import find
 from helpers.monitoring.alert_series import (
     alert_placeholders,
@@ -41,7 +42,6 @@ ALERTS = {
 }
 # Conditions on a gauge hold from the first sample; those on rate() and increase() need two.
 CONDITION_FROM = {"ApiScrapeLimitHit": 0}
-HELMS = ("4.1.4", "3.18.0")
 
 chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 

@@ -10,11 +10,12 @@ import pytest
 import yaml
 from chart_fixtures import chart_release_fixture
 
+from helpers.helm_versions import HELMS
+
 CHART = "api"
 VALUES = "values/univprepai.yaml"
 RELEASE = "univprepai-api"
 NAMESPACE = "univprepai"
-HELMS = ("4.1.4", "3.18.0")
 FIXTURES = "tests/charts/fixtures/values"
 LEGACY = f"{FIXTURES}/legacy-guide.yaml"
 LEGACY_RENAMED = f"{FIXTURES}/legacy-guide-renamed.yaml"

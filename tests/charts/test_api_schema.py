@@ -12,11 +12,12 @@ import pytest
 import yaml
 from chart_fixtures import chart_release_fixture
 
+from helpers.helm_versions import HELMS
+
 CHART = "api"
 VALUES = "values/univprepai.yaml"
 RELEASE = "univprepai-api"
 NAMESPACE = "univprepai"
-HELMS = ("4.1.4", "3.18.0")
 
 
 chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)

@@ -22,6 +22,7 @@ from chartkit.checks import policy
 from chartkit.releases.crds import read_crds
 from chartkit.releases.manifest import Manifest
 from chartkit.releases.render import crd_api_versions
+from helpers.helm_versions import HELMS
 from helpers.monitoring.scrape_jobs import scrape_jobs, selects
 
 CHART = "api"
@@ -31,7 +32,6 @@ NAMESPACE = "seedtest"
 NGINX = "charts/api/ci/nginx-values.yaml"
 GATEWAY = "charts/api/ci/gateway-api-values.yaml"
 OVERLAYS = [(), ("values/env/dev.yaml",), ("values/env/prod.yaml",)]
-HELMS = ("4.1.4", "3.18.0")
 ROLE = "chartkit.io/traffic-role"
 STABLE, CANARY = f"{NAME}-stable", f"{NAME}-canary"
 PORT = 8009  # values/seedtest.yaml service.port

@@ -15,6 +15,7 @@ from refusals import names_the_field_or_its_parent
 
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, pod_template_metadata
+from helpers.helm_versions import HELMS
 from helpers.manifests import find
 from helpers.monitoring.alert_series import (
     alert_placeholders,
@@ -41,7 +42,6 @@ ALERTS = {
 }
 SCRAPED = {"serviceMonitor.enabled": True}
 COMPONENT = "app.kubernetes.io/component"
-HELMS = ("4.1.4", "3.18.0")
 
 chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 

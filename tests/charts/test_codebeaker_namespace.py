@@ -18,12 +18,12 @@ import pytest
 
 from chartkit.checks import podsecurity, policy
 from chartkit.releases.manifest import Manifest, Object, container, pod_spec
+from helpers.helm_versions import HELMS
 from helpers.monitoring.rules import alert_rules
 
 CHART = "codebeaker"
 RELEASE = NAMESPACE = "codebeaker"
 WORKER_NS = "codebeaker-worker"
-HELMS = ("4.1.4", "3.18.0")
 NOTES_HELM = "4.1.4"  # helm 3 needs a reachable cluster for `install --dry-run`
 API, WORKER, CONFIG, DATA = (
     "codebeaker-api",

@@ -10,9 +10,10 @@ import pytest
 from chart_fixtures import chart_release_fixture
 from refusals import assert_admitted_and_not_a_default, assert_each_refused_naming_its_new_key
 
+from helpers.helm_versions import HELMS
+
 CHART = "codebeaker"
 VALUES = "values/codebeaker-prod.yaml"
-HELMS = ("4.1.4", "3.18.0")
 MAPS = {"api.pdb", "worker.pdb", "api.secretEnv", "worker.secretEnv"}
 LISTS = {"imagePullSecrets", "worker.probes.command", "api.loadBalancer.sourceRanges"}
 

@@ -14,6 +14,7 @@ from chart_fixtures import chart_release_fixture
 from chartkit.checks import policy
 from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
+from helpers.helm_versions import HELMS
 
 CHART = "eventstorming"
 VALUES = "values/eventstorming.yaml"
@@ -24,7 +25,6 @@ NAMESPACE = "eventstorming"
 NAME = "eventstorming-generator"
 SERVICE = "eventstorming-generator-service"
 CONFIGMAP = "eventstorming-generator-config"
-HELMS = ("4.1.4", "3.18.0")
 
 EXTERNAL_SECRETS = {
     "externalSecret": {

@@ -16,12 +16,12 @@ from refusals import (
 )
 
 from chartkit.releases.manifest import pod_template_metadata
+from helpers.helm_versions import HELMS
 
 CHART = "eventstorming"
 VALUES = "values/eventstorming.yaml"
 RELEASE = "eventstorming"
 NAMESPACE = "eventstorming"
-HELMS = ("4.1.4", "3.18.0")
 INGRESS = {
     "service.type": "ClusterIP",
     "ingress": {"enabled": True, "hosts": [{"host": "eventstorming.example.com"}]},

@@ -12,6 +12,7 @@ from chart_fixtures import chart_release_fixture
 
 from chartkit.checks import policy
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
+from helpers.helm_versions import HELMS
 
 CHART = "r-analytics"
 VALUES = "values/r-analytics.yaml"
@@ -21,7 +22,6 @@ RELEASE = "r-analytics"
 NAMESPACE = "seedtest"
 NAME = "r-analytics"
 SECRET = "r-analytics-credentials"
-HELMS = ("4.1.4", "3.18.0")
 PINNED_TAG = "1.0.0"
 
 

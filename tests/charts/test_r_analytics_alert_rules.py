@@ -13,6 +13,7 @@ from refusals import names_the_field_or_its_parent
 
 from chartkit.releases.inventory import find_root
 from chartkit.releases.manifest import Manifest, containers
+from helpers.helm_versions import HELMS
 from helpers.manifests import find
 from helpers.monitoring.alert_series import (
     alert_placeholders,
@@ -39,7 +40,6 @@ ALERTS = {
     "RAnalyticsScrapeLimitHit": ("scrapeLimitHit", 0),
 }
 LATENCY_ON = {"prometheusRule.latency.enabled": True}
-HELMS = ("4.1.4", "3.18.0")
 
 chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 

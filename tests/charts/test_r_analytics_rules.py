@@ -16,11 +16,12 @@ from refusals import (
     names,
 )
 
+from helpers.helm_versions import HELMS
+
 CHART = "r-analytics"
 VALUES = "values/r-analytics.yaml"
 RELEASE = "r-analytics"
 NAMESPACE = "seedtest"
-HELMS = ("4.1.4", "3.18.0")
 
 
 chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
