@@ -23,7 +23,7 @@ LAYERS = (
     ("releases",),
     ("checks",),
     ("sizing",),
-    ("cluster", "delivery"),
+    ("cluster", "delivery", "migration"),
     ("cli",),
 )
 LAYER = {package: index for index, layer in enumerate(LAYERS) for package in layer}

@@ -9,6 +9,7 @@ its own only (tests/test_architecture.py checks it):
 4. sizing       quantities, resources, node profiles, placement, capacity, tenant plans
 5. cluster      the smoke tests and `verify --server`, against a live cluster
    delivery     the charts and releases a change touches, chart version bumps
+   migration    values files moved onto a chart's current keys (renamed-keys.yaml)
 6. cli          the command line
 """
 

@@ -26,8 +26,8 @@ from chartkit.checks.release import ReleaseChecker
 from chartkit.releases.inventory import Inventory, Release
 from chartkit.releases.render import Renderer
 from chartkit.tools.helm import HelmError
+from helpers.helm_versions import HELMS
 
-HELMS = ("4.1.4", "3.18.0")
 CASES = all_cases()
 MIN_CASES, MIN_PER_CHART = 120, 15
 

@@ -1,6 +1,6 @@
-"""Reading helm's refusals in chart tests: whether an error names a values field, and the
-checks a chart's renamed-keys.yaml gets (each old key refused naming its new one, admitted by
-the schema, no longer a key of values.yaml).
+"""Reading helm's refusals in chart tests: whether an error names a values field (or, for a
+schema error, the key and its parent), and the checks a chart's renamed-keys.yaml gets (each
+old key refused naming its new one, admitted by the schema, no longer a key of values.yaml).
 
 Imported by the tests in this directory as `refusals` (pytest puts it on sys.path)."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,17 @@ def names(error: str, field: str) -> bool:
         or f"'/{dotted.replace('.', '/')}'" in error
         or f"- {dotted}:" in error
     )
+
+
+def names_the_field_or_its_parent(error: str, field: str) -> bool:
+    """Whether a schema error names a values field ("a.b.c"; helm 4: at '/a/b/c', helm 3:
+    a.b.c), or the key and the object holding it (an unknown key: 'c' at '/a/b')."""
+
+    def named(path: str) -> bool:
+        return f"'/{path.replace('.', '/')}'" in error or path in error
+
+    parent, _, key = field.rpartition(".")
+    return named(field) or (key in error and named(parent))
 
 
 def renamed_keys(chart: Path) -> list[dict[str, Any]]:
@@ -42,6 +54,19 @@ def assert_names_the_new_key(error: str, entry: dict[str, Any]) -> None:
     line = f"{key} is now {' and '.join(new_keys(entry))} (since {entry['since']})"
     assert line in error, error
     assert "`chartkit migrate <values file>` rewrites them" in error
+
+
+def assert_each_refused_naming_its_new_key(
+    refuse: Callable[..., str],
+    entries: list[dict[str, Any]],
+    old_values: Mapping[str, Any],
+    helm: str | None = None,
+) -> None:
+    """Each old key, set on its own to its value in old_values, is refused naming its new
+    key(s) (assert_names_the_new_key)."""
+    for entry in entries:
+        error = refuse({entry["key"]: old_values[entry["key"]]}, helm=helm)
+        assert_names_the_new_key(error, entry)
 
 
 def assert_admitted_and_not_a_default(chart: Path, entries: list[dict[str, Any]]) -> None:

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chart_fixtures import chart_release_fixture
+from refusals import names_the_field_or_its_parent
 
-from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, containers, pod_template_metadata
+from helpers.helm_versions import HELMS
 from helpers.manifests import find
 from helpers.monitoring.alert_series import (
     alert_placeholders,
@@ -19,10 +21,9 @@ from helpers.monitoring.alert_series import (
     latency_buckets,
     scrape_limit_counts,
 )
-from helpers.monitoring.rule_tests import AlertTests
-from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
+from helpers.monitoring.rule_tests import AlertTests, Typo, check_rules_of
+from helpers.monitoring.rules import alert_rules
 from helpers.monitoring.scrape_jobs import scrape_job
-from helpers.promtool import write_yaml
 
 ROOT = find_root()
 INVENTORY = load(ROOT)
@@ -41,17 +42,8 @@ ALERTS = {
 }
 # Conditions on a gauge hold from the first sample; those on rate() and increase() need two.
 CONDITION_FROM = {"ApiScrapeLimitHit": 0}
-HELMS = ("4.1.4", "3.18.0")
 
-
-@pytest.fixture(scope="session")
-def render(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
-
-
-@pytest.fixture(scope="session")
-def chart_values(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).values
+chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 
 
 def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
@@ -122,10 +114,7 @@ def test_rule_object_carries_standard_and_selector_labels(render) -> None:
 
 
 @pytest.mark.parametrize("helm", HELMS)
-def test_rule_validates_against_the_crd(render, renderer, helm) -> None:
-    validator = SchemaValidator(
-        renderer.toolbox.pins["validate_kubernetes"], renderer.root / "ci" / "crds"
-    )
+def test_rule_validates_against_the_crd(render, validator, helm) -> None:
     rule = render(
         PROD, set_values={"prometheusRule.runbookUrl": "https://runbooks.example.com"}, helm=helm
     )
@@ -200,11 +189,6 @@ def test_restarts_select_the_release_pods_by_name(render) -> None:
 # -- values the schema refuses ---------------------------------------------------------------
 
 
-def names_field(error: str, field: str) -> bool:
-    """helm 4 says at '/a/b/0/c'; helm 3 says a.b.0.c."""
-    return f"'/{field.replace('.', '/')}'" in error or f"{field}" in error
-
-
 REFUSED = [
     ("prometheusRule.errorRate.threshold", 1.5),
     ("prometheusRule.errorRate.threshold", 0),
@@ -221,12 +205,9 @@ REFUSED = [
 
 @pytest.mark.parametrize("helm", HELMS)
 @pytest.mark.parametrize(("field", "value"), REFUSED, ids=[f"{f}={v}" for f, v in REFUSED])
-def test_schema_refuses(chart_error, helm, field, value) -> None:
-    error = chart_error(
-        CHART, VALUES, set_values={field: value}, release=RELEASE, namespace=NAMESPACE, helm=helm
-    )
-    parent, _, key = field.rpartition(".")
-    assert names_field(error, field) or (key in error and names_field(error, parent)), error
+def test_schema_refuses(refuse, helm, field, value) -> None:
+    error = refuse({field: value}, helm=helm)
+    assert names_the_field_or_its_parent(error, field), error
 
 
 # -- promtool ------------------------------------------------------------------------------------
@@ -234,14 +215,13 @@ def test_schema_refuses(chart_error, helm, field, value) -> None:
 
 @pytest.mark.parametrize("release", API_RELEASES)
 def test_rendered_rules_pass_promtool_check(render_release, promtool, tmp_path, release) -> None:
-    rules = write_yaml(tmp_path / "rules.yaml", rule_file(render_release(release, "prod").objects))
-    result = promtool.check_rules(rules)
+    result = check_rules_of(promtool, render_release(release, "prod"), tmp_path)
     assert result.ok, str(result)
 
 
 def test_every_alert_has_a_promtool_test_file(render) -> None:
     rendered = set(alert_rules(render(PROD).objects))
-    files = {p.name.removesuffix(".test.yaml") for p in TESTS.glob("*.test.yaml")}
+    files = run_alert_test.test_file_names()
     assert rendered == set(ALERTS)
     assert rendered <= files
     assert files - rendered == {"canary-analysis"}
@@ -301,45 +281,35 @@ def test_promtool_unit_tests_follow_the_values(
 
 # A wrong label, threshold, comparison or duration in the template must make a test fail.
 MUTATIONS = [
-    ("ApiHighErrorRate", "expr", 'service="', 'servcie="'),
-    ("ApiHighErrorRate", "expr", 'namespace="', 'namepsace="'),
-    ("ApiHighErrorRate", "expr", "> 0.05", "> 0.1"),
-    ("ApiHighErrorRate", "expr", "> 0.05", "> 0.025"),
-    ("ApiHighErrorRate", "expr", "> 0.05", ">= 0.05"),
-    ("ApiHighErrorRate", "expr", '=~"5.."', '=~"4.."'),
-    ("ApiHighErrorRate", "for", "5m", "3m"),
-    ("ApiHighErrorRate", "for", "5m", "8m"),
-    ("ApiHighLatencyP95", "expr", 'service="', 'svc="'),
-    ("ApiHighLatencyP95", "expr", "> 0.5", "> 1"),
-    ("ApiHighLatencyP95", "expr", "> 0.5", ">= 0.5"),
-    ("ApiHighLatencyP95", "expr", "0.95,", "0.99,"),
-    ("ApiHighLatencyP95", "for", "10m", "5m"),
-    ("ApiContainerRestarts", "expr", "> 2", "> 1"),
-    ("ApiContainerRestarts", "expr", "> 2", ">= 2"),
-    ("ApiContainerRestarts", "expr", 'pod=~"', 'pod_name=~"'),
-    ("ApiContainerRestarts", "expr", "[a-z0-9]+-[a-z0-9]+", ".*"),
-    ("ApiContainerRestarts", "for", "5m", "1m"),
-    ("ApiScrapeLimitHit", "expr", 'job="', 'jbo="'),
-    ("ApiScrapeLimitHit", "expr", 'namespace="', 'ns="'),
-    ("ApiScrapeLimitHit", "expr", "== 0", "== 1"),
-    ("ApiScrapeLimitHit", "expr", "> 0", ">= 0"),
-    ("ApiScrapeLimitHit", "expr", "and", "or"),
-    ("ApiScrapeLimitHit", "for", "5m", "3m"),
+    Typo("ApiHighErrorRate", "expr", 'service="', 'servcie="'),
+    Typo("ApiHighErrorRate", "expr", 'namespace="', 'namepsace="'),
+    Typo("ApiHighErrorRate", "expr", "> 0.05", "> 0.1"),
+    Typo("ApiHighErrorRate", "expr", "> 0.05", "> 0.025"),
+    Typo("ApiHighErrorRate", "expr", "> 0.05", ">= 0.05"),
+    Typo("ApiHighErrorRate", "expr", '=~"5.."', '=~"4.."'),
+    Typo("ApiHighErrorRate", "for", "5m", "3m"),
+    Typo("ApiHighErrorRate", "for", "5m", "8m"),
+    Typo("ApiHighLatencyP95", "expr", 'service="', 'svc="'),
+    Typo("ApiHighLatencyP95", "expr", "> 0.5", "> 1"),
+    Typo("ApiHighLatencyP95", "expr", "> 0.5", ">= 0.5"),
+    Typo("ApiHighLatencyP95", "expr", "0.95,", "0.99,"),
+    Typo("ApiHighLatencyP95", "for", "10m", "5m"),
+    Typo("ApiContainerRestarts", "expr", "> 2", "> 1"),
+    Typo("ApiContainerRestarts", "expr", "> 2", ">= 2"),
+    Typo("ApiContainerRestarts", "expr", 'pod=~"', 'pod_name=~"'),
+    Typo("ApiContainerRestarts", "expr", "[a-z0-9]+-[a-z0-9]+", ".*"),
+    Typo("ApiContainerRestarts", "for", "5m", "1m"),
+    Typo("ApiScrapeLimitHit", "expr", 'job="', 'jbo="'),
+    Typo("ApiScrapeLimitHit", "expr", 'namespace="', 'ns="'),
+    Typo("ApiScrapeLimitHit", "expr", "== 0", "== 1"),
+    Typo("ApiScrapeLimitHit", "expr", "> 0", ">= 0"),
+    Typo("ApiScrapeLimitHit", "expr", "and", "or"),
+    Typo("ApiScrapeLimitHit", "for", "5m", "3m"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("alert", "field", "old", "new"), MUTATIONS, ids=[f"{m[0]}:{m[2]}->{m[3]}" for m in MUTATIONS]
-)
+@pytest.mark.parametrize("typo", MUTATIONS, ids=str)
 def test_a_typo_in_the_rule_fails_its_promtool_test(
-    chart_values, render, promtool, tmp_path: Path, alert, field, old, new
+    chart_values, render, promtool, tmp_path: Path, typo: Typo
 ) -> None:
-    manifest = render(PROD)
-    rules = rule_file(manifest.objects)
-    values = chart_values(PROD)
-    assert run_alert_test(promtool, manifest, values, alert, tmp_path / "as-rendered", rules).ok
-    rule = alert_rules_of(rules)[alert]
-    assert old in rule[field], f"{alert}.{field} has no {old!r}: {rule[field]}"
-    rule[field] = rule[field].replace(old, new)
-    result = run_alert_test(promtool, manifest, values, alert, tmp_path / "mutated", rules)
-    assert not result.ok, f"{alert} with {field} {old!r} -> {new!r} still passes"
+    run_alert_test.assert_typo_fails(promtool, render(PROD), chart_values(PROD), typo, tmp_path)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
+from chart_fixtures import chart_release_fixture
 
 from chartkit.releases.manifest import Manifest, pod_template_metadata
 
@@ -26,9 +26,7 @@ ANALYSIS_STEP = {
 }
 
 
-@pytest.fixture(scope="session")
-def render(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
+chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 
 
 def steps(manifest: Manifest) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
+from chart_fixtures import chart_release_fixture
 
 from chartkit.releases.manifest import Manifest
 
@@ -21,9 +21,7 @@ ALLOWED_LABELS = {"service", "version", "method", "path", "status"}
 HISTOGRAM_BUCKET_LABEL = "le"
 
 
-@pytest.fixture(scope="session")
-def render(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
+chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 
 
 def dashboard_of(manifest: Manifest) -> dict[str, Any]:

@@ -4,30 +4,24 @@ them; `version` labels Deployment pods and is refused in Rollout mode with how t
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from chart_fixtures import chart_release_fixture
+
+from helpers.helm_versions import HELMS
 
 CHART = "api"
 VALUES = "values/univprepai.yaml"
 RELEASE = "univprepai-api"
 NAMESPACE = "univprepai"
-HELMS = ("4.1.4", "3.18.0")
 FIXTURES = "tests/charts/fixtures/values"
 LEGACY = f"{FIXTURES}/legacy-guide.yaml"
 LEGACY_RENAMED = f"{FIXTURES}/legacy-guide-renamed.yaml"
 
 
-@pytest.fixture(scope="session")
-def refuse(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).refuse
-
-
-@pytest.fixture(scope="session")
-def table(repo_root: Path) -> list[dict[str, Any]]:
-    return yaml.safe_load((repo_root / "charts/api/renamed-keys.yaml").read_text())["renamed"]
+chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 
 
 @pytest.mark.parametrize("helm", HELMS)
@@ -58,8 +52,8 @@ def test_once_renamed_version_and_then_the_latest_tag_are_refused(chart_error, h
 
 
 @pytest.mark.parametrize("helm", HELMS)
-def test_every_old_key_names_its_new_key(refuse, table, helm) -> None:
-    for entry in table:
+def test_every_old_key_names_its_new_key(refuse, renamed, helm) -> None:
+    for entry in renamed:
         if entry.get("form") == "list":
             value: Any = [{"name": "x"}]
         else:
@@ -71,11 +65,13 @@ def test_every_old_key_names_its_new_key(refuse, table, helm) -> None:
         assert "chartkit migrate" in error
 
 
-def test_every_old_key_is_admitted_by_the_schema_and_is_not_a_current_key(repo_root, table) -> None:
+def test_every_old_key_is_admitted_by_the_schema_and_is_not_a_current_key(
+    repo_root, renamed
+) -> None:
     """The schema lets an old key through (so the template names its new one), and no old
     key is still a key of the chart: values.yaml sets none of them."""
     defaults = yaml.safe_load((repo_root / "charts/api/values.yaml").read_text())
-    for entry in table:
+    for entry in renamed:
         node: Any = defaults
         for part in entry["key"].split("."):
             node = node.get(part) if isinstance(node, dict) else None
@@ -99,9 +95,8 @@ def test_version_is_refused_in_rollout_mode_with_how_to_promote(refuse, helm, ve
 
 
 @pytest.mark.parametrize(("version", "label"), [("", "stable"), ("canary", "canary")])
-def test_version_labels_the_pods_in_deployment_mode(chart_release, version, label) -> None:
-    release = chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
-    manifest = release.render(set_values={"rollouts.enabled": False, "version": version})
+def test_version_labels_the_pods_in_deployment_mode(render, version, label) -> None:
+    manifest = render(set_values={"rollouts.enabled": False, "version": version})
     labels = manifest.get("Deployment")["spec"]["template"]["metadata"]["labels"]
     assert labels["version"] == label
 

@@ -10,17 +10,17 @@ from typing import Any
 
 import pytest
 import yaml
+from chart_fixtures import chart_release_fixture
+
+from helpers.helm_versions import HELMS
 
 CHART = "api"
 VALUES = "values/univprepai.yaml"
 RELEASE = "univprepai-api"
 NAMESPACE = "univprepai"
-HELMS = ("4.1.4", "3.18.0")
 
 
-@pytest.fixture(scope="session")
-def refuse(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).refuse
+chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 
 
 def names_field(error: str, field: str) -> bool:

@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 import yaml
+from chart_fixtures import chart_release_fixture
 from refusals import names
 
 from chartkit.checks import policy
-from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.crds import read_crds
 from chartkit.releases.manifest import Manifest
 from chartkit.releases.render import crd_api_versions
+from helpers.helm_versions import HELMS
 from helpers.monitoring.scrape_jobs import scrape_jobs, selects
 
 CHART = "api"
@@ -31,25 +32,12 @@ NAMESPACE = "seedtest"
 NGINX = "charts/api/ci/nginx-values.yaml"
 GATEWAY = "charts/api/ci/gateway-api-values.yaml"
 OVERLAYS = [(), ("values/env/dev.yaml",), ("values/env/prod.yaml",)]
-HELMS = ("4.1.4", "3.18.0")
 ROLE = "chartkit.io/traffic-role"
 STABLE, CANARY = f"{NAME}-stable", f"{NAME}-canary"
 PORT = 8009  # values/seedtest.yaml service.port
 
 
-@pytest.fixture(scope="session")
-def api(chart_release):
-    return chart_release(CHART, TEAM, release=RELEASE, namespace=NAMESPACE)
-
-
-@pytest.fixture(scope="session")
-def render(api):
-    return api.render
-
-
-@pytest.fixture(scope="session")
-def validator(renderer) -> SchemaValidator:
-    return SchemaValidator(renderer.toolbox.pins["validate_kubernetes"], renderer.root / "ci/crds")
+chart_under_test = chart_release_fixture(CHART, TEAM, release=RELEASE, namespace=NAMESPACE)
 
 
 def canary_of(manifest: Manifest) -> dict[str, Any]:
@@ -253,8 +241,8 @@ REFUSED = [
 @pytest.mark.parametrize(
     ("set_values", "field", "words"), REFUSED, ids=[r[1] + ":" + r[2] for r in REFUSED]
 )
-def test_refused_without_what_the_router_needs(api, helm, set_values, field, words) -> None:
-    error = api.refuse(set_values, helm=helm)
+def test_refused_without_what_the_router_needs(refuse, helm, set_values, field, words) -> None:
+    error = refuse(set_values, helm=helm)
     assert names(error, field) and words in error, error
 
 
@@ -309,8 +297,8 @@ REFUSED_WITH_A_ROUTER = [
     REFUSED_WITH_A_ROUTER,
     ids=[r[2] for r in REFUSED_WITH_A_ROUTER],
 )
-def test_refused_with_a_router(api, helm, option, set_values, field, words) -> None:
-    error = api.refuse(set_values, option, helm=helm)
+def test_refused_with_a_router(refuse, helm, option, set_values, field, words) -> None:
+    error = refuse(set_values, option, helm=helm)
     assert names(error, field) and words in error, error
 
 
@@ -327,8 +315,8 @@ def test_refused_with_a_router(api, helm, option, set_values, field, words) -> N
     ],
     ids=["unknown router", "negative delay", "parent without a name"],
 )
-def test_schema_refuses(api, helm, set_values, field) -> None:
-    error = api.refuse(set_values, helm=helm)
+def test_schema_refuses(refuse, helm, set_values, field) -> None:
+    error = refuse(set_values, helm=helm)
     assert names(error, field) or field.split(".")[-1].split("[")[0] in error, error
 
 

@@ -1,48 +1,50 @@
 """charts/api with each service's own values file: names, port, labels, env, images, and the
 environment overlays, as `helm upgrade --install <svc>-api charts/api -f values/<svc>.yaml`
-renders them."""
+renders them. The services are the inventory's releases of charts/api, and what each one
+should render (namespace, port, image) is read from the inventory and its values."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from chartkit.checks import policy
-from chartkit.checks.schema import SchemaValidator
+from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
 from helpers.manifests import find
 
 CHART = "api"
 DEV = "values/env/dev.yaml"
 PROD = "values/env/prod.yaml"
+ROOT = find_root(Path(__file__).parent)
+INVENTORY = load(ROOT)
+SERVICES = [r.name for r in INVENTORY.releases if r.chart_name == CHART]
 
-# values file stem -> (namespace, port)
-SERVICES: dict[str, tuple[str, int]] = {
-    "my-ktube": ("my-ktube", 8001),
-    "skillprepai": ("skillprepai", 8005),
-    "univprepai": ("univprepai", 8006),
-    "majorprepai": ("majorprepai", 8007),
-    "collegeprepai": ("collegeprepai", 8008),
-    "dreamseedai": ("dreamseedai", 8009),
-    "seedtest": ("seedtest", 8009),
-    "mpcstudy": ("mpcstudy", 8010),
-    "mediprepai": ("mediprepai", 8011),
-}
+
+@pytest.fixture(scope="session")
+def values_of(computed_values):
+    """The values a release renders with (helm's own coalescing of its chart and files)."""
+
+    def values(name: str) -> dict[str, Any]:
+        return computed_values.of(CHART, INVENTORY.release(name).values)
+
+    return values
 
 
 @pytest.fixture(scope="session")
 def release(render_chart):
     """The service's release as its team deploys it, optionally with an overlay."""
 
-    def _render(service: str, *overlays: str, helm: str = "4.1.4") -> Manifest:
-        namespace, _ = SERVICES[service]
+    def _render(name: str, *overlays: str, helm: str = "4.1.4") -> Manifest:
+        entry = INVENTORY.release(name)
         return render_chart(
             CHART,
-            f"values/{service}.yaml",
+            *(str(v) for v in entry.values),
             *overlays,
-            release=f"{service}-api",
-            namespace=namespace,
+            release=entry.name,
+            namespace=entry.namespace,
             helm=helm,
         )
 
@@ -53,25 +55,21 @@ def env_of(item: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {entry["name"]: entry for entry in item.get("env") or []}
 
 
-def test_every_api_release_of_the_inventory_has_a_case_here(inventory) -> None:
-    api_releases = {r.name for r in inventory.releases if r.chart_name == "api"}
-    assert api_releases == {f"{service}-api" for service in SERVICES}
-    for service, (namespace, _) in SERVICES.items():
-        entry = inventory.release(f"{service}-api")
-        assert entry.namespace == namespace
-        assert [str(v) for v in entry.values][-1].endswith(f"values/{service}.yaml")
+def test_the_inventory_has_api_services() -> None:
+    assert SERVICES and {"seedtest-api", "mpcstudy-api"} <= set(SERVICES)
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_names_port_and_labels(release, service: str) -> None:
-    namespace, port = SERVICES[service]
-    name = f"{service}-api"
+def test_names_port_and_labels(release, values_of, service: str) -> None:
+    namespace = INVENTORY.release(service).namespace
+    port = values_of(service)["service"]["port"]
+    name = values_of(service)["fullnameOverride"] or service
     manifest = release(service)
 
     rollout = manifest.get("Rollout", name)
     for obj in manifest:
         assert obj["metadata"]["namespace"] == namespace
-        assert obj["metadata"]["labels"]["app.kubernetes.io/instance"] == name
+        assert obj["metadata"]["labels"]["app.kubernetes.io/instance"] == service
     for kind in ("Rollout", "Service", "ServiceMonitor", "AnalysisTemplate", "ServiceAccount"):
         assert manifest.get(kind).get("metadata")["name"] == name
     assert manifest.get("ConfigMap")["metadata"]["name"] == f"{name}-dashboard"
@@ -84,7 +82,7 @@ def test_names_port_and_labels(release, service: str) -> None:
     assert {p["name"]: p["containerPort"] for p in api["ports"]} == {"http": port}
 
     labels = pod_template_metadata(rollout)["labels"]
-    assert labels["service"] == name
+    assert labels["service"] == values_of(service)["serviceName"]
     assert labels["app.kubernetes.io/name"] == "api"
     assert labels["app.kubernetes.io/version"] == api["image"].rsplit(":", 1)[1]
     # Argo Rollouts sets the version label per ReplicaSet.
@@ -94,11 +92,12 @@ def test_names_port_and_labels(release, service: str) -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_image_is_the_services_own_and_pinned(release, service: str) -> None:
+def test_image_is_the_services_own_and_pinned(release, values_of, service: str) -> None:
     api = container(release(service).get("Rollout"), "api")
     repository, tag = api["image"].rsplit(":", 1)
-    assert repository == f"ghcr.io/dreamseedai/{service}-api"
-    assert tag and tag != "latest" and tag[0].isdigit()
+    image = values_of(service)["image"]
+    assert repository == "/".join(p for p in (image["registry"], image["repository"]) if p)
+    assert tag == image["tag"] and tag != "latest" and tag[0].isdigit()
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -113,16 +112,22 @@ def test_analysis_and_monitoring_target_the_platform_prometheus(release, service
     assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
 
 
-@pytest.mark.parametrize("service", sorted(set(SERVICES) - {"seedtest"}))
-def test_env_holds_only_plain_settings(release, service: str) -> None:
+@pytest.mark.parametrize("service", SERVICES)
+def test_env_is_the_values_files_plain_settings_and_secret_references(
+    release, values_of, service: str
+) -> None:
     api = container(release(service).get("Rollout"), "api")
     env = env_of(api)
-    assert env["LOG_LEVEL"] == {"name": "LOG_LEVEL", "value": "info"}
-    assert all("value" in entry for entry in env.values())
+    for name, value in values_of(service)["env"].items():
+        if isinstance(value, dict):
+            assert env[name] == {"name": name, "valueFrom": value}
+        else:
+            assert env[name] == {"name": name, "value": str(value)}
+    assert all(set(entry) in ({"name", "value"}, {"name", "valueFrom"}) for entry in env.values())
 
 
 def test_seedtest_is_an_r_analytics_client(release) -> None:
-    manifest = release("seedtest")
+    manifest = release("seedtest-api")
     env = env_of(container(manifest.get("Rollout"), "api"))
     assert env["R_ANALYTICS_BASE_URL"]["value"] == (
         "http://r-analytics.seedtest.svc.cluster.local:80"
@@ -135,7 +140,7 @@ def test_seedtest_is_an_r_analytics_client(release) -> None:
 
 
 def test_seedtest_may_reach_r_analytics_and_dns_only(release) -> None:
-    policy_obj = release("seedtest").get("NetworkPolicy")
+    policy_obj = release("seedtest-api").get("NetworkPolicy")
     assert "Egress" in policy_obj["spec"]["policyTypes"]
     egress = policy_obj["spec"]["egress"]
     dns = [rule for rule in egress if {p["port"] for p in rule.get("ports", [])} == {53}]
@@ -170,7 +175,7 @@ def test_r_analytics_admits_seedtest_api_pods(render_release) -> None:
 
 
 def test_mpcstudy_metrics_come_from_the_adapter_sidecar(release) -> None:
-    manifest = release("mpcstudy")
+    manifest = release("mpcstudy-api")
     rollout = manifest.get("Rollout")
     adapter = container(rollout, "metrics-adapter")
     assert adapter["ports"] == [{"name": "metrics", "containerPort": 9117, "protocol": "TCP"}]
@@ -204,11 +209,18 @@ def test_mpcstudy_metrics_come_from_the_adapter_sidecar(release) -> None:
     assert [p["port"] for rule in scrape_rules for p in rule["ports"]] == ["metrics"]
 
 
-def test_other_services_are_scraped_on_http(release) -> None:
-    for service in sorted(set(SERVICES) - {"mpcstudy"}):
-        manifest = release(service)
-        assert [e["port"] for e in manifest.get("ServiceMonitor")["spec"]["endpoints"]] == ["http"]
-        assert [c["name"] for c in pod_spec(manifest.get("Rollout"))["containers"]] == ["api"]
+@pytest.mark.parametrize("service", SERVICES)
+def test_services_are_scraped_on_http_unless_the_adapter_serves_metrics(
+    release, values_of, service: str
+) -> None:
+    manifest = release(service)
+    adapter = values_of(service)["metricsAdapter"]
+    endpoints = [e["port"] for e in manifest.get("ServiceMonitor")["spec"]["endpoints"]]
+    containers = [c["name"] for c in pod_spec(manifest.get("Rollout"))["containers"]]
+    if adapter["enabled"]:
+        assert (endpoints, containers) == (["metrics"], ["api", adapter["name"]])
+    else:
+        assert (endpoints, containers) == (["http"], ["api"])
 
 
 # -- environment overlays ------------------------------------------------------------------
@@ -261,7 +273,7 @@ def test_passes_policy(release, service: str, overlay: str | None) -> None:
 
 
 @pytest.mark.parametrize("helm", ["4.1.4", "3.18.0"])
-def test_the_teams_command_validates_and_passes_policy(render_chart, schemas, helm) -> None:
+def test_the_teams_command_validates_and_passes_policy(render_chart, validator, helm) -> None:
     """Exactly `helm template univprepai-api charts/api -f values/univprepai.yaml`."""
     manifest = render_chart(CHART, "values/univprepai.yaml", release="univprepai-api", helm=helm)
     assert manifest.kinds() == {
@@ -276,17 +288,10 @@ def test_the_teams_command_validates_and_passes_policy(render_chart, schemas, he
         "PodDisruptionBudget": 1,
         "Pod": 1,
     }
-    problems = schemas.validate_all(list(manifest.objects))
+    problems = validator.validate_all(list(manifest.objects))
     assert not problems, "\n".join(map(str, problems))
     violations = policy.check(manifest.objects)
     assert not violations, "\n".join(map(str, violations))
-
-
-@pytest.fixture(scope="session")
-def schemas(renderer) -> SchemaValidator:
-    return SchemaValidator(
-        renderer.toolbox.pins["validate_kubernetes"], renderer.root / "ci" / "crds"
-    )
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from chart_fixtures import chart_release_fixture
 
 from chartkit.checks import policy
-from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
 
 CHART = "api"
@@ -22,14 +22,7 @@ PROD = "values/env/prod.yaml"
 NO_HPA = {"autoscaling.enabled": False}
 
 
-@pytest.fixture(scope="session")
-def render(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
-
-
-@pytest.fixture(scope="session")
-def refuse(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).refuse
+chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 
 
 def workload(manifest: Manifest) -> dict[str, Any]:
@@ -475,19 +468,12 @@ MODES: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.fixture(scope="session")
-def schemas(renderer) -> SchemaValidator:
-    return SchemaValidator(
-        renderer.toolbox.pins["validate_kubernetes"], renderer.root / "ci" / "crds"
-    )
-
-
 @pytest.mark.parametrize("overlay", [None, DEV, PROD], ids=["bare", "dev", "prod"])
 @pytest.mark.parametrize("mode", MODES)
-def test_mode_validates_and_passes_policy(render, schemas, mode: str, overlay) -> None:
+def test_mode_validates_and_passes_policy(render, validator, mode: str, overlay) -> None:
     overlays = (overlay,) if overlay else ()
     manifest = render(*overlays, set_values=MODES[mode])
-    problems = schemas.validate_all(list(manifest.objects))
+    problems = validator.validate_all(list(manifest.objects))
     assert not problems, "\n".join(map(str, problems))
     violations = policy.check(manifest.objects)
     assert not violations, "\n".join(map(str, violations))

@@ -12,10 +12,8 @@ from typing import Any
 
 import pytest
 
-from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
 from chartkit.sizing.quantity import cpu_millis, memory_bytes
-from chartkit.tools.toolbox import Toolbox
 from helpers.manifests import find
 
 CHART = "codebeaker"
@@ -534,15 +532,12 @@ def test_helm_test_calls_health_through_the_service(bare: Manifest) -> None:
     assert set(curl["resources"]) == {"requests", "limits"}
 
 
-def test_every_optional_object_validates_strictly(render_chart, repo_root) -> None:
+def test_every_optional_object_validates_strictly(render_chart, validator) -> None:
     # the chart's own claim too, for a pre-created volume
     claim = {"persistence.existingClaim": "", "persistence.storageClassName": ""}
     manifest = render_chart(CHART, PROD, set_values={**EVERYTHING_ON, **claim})
     assert {"Ingress", "ServiceMonitor", "PersistentVolumeClaim"} <= set(manifest.kinds())
     assert len(manifest.all("Service")) == 2
-    validator = SchemaValidator(
-        Toolbox(repo_root).pins["validate_kubernetes"], repo_root / "ci" / "crds"
-    )
     assert validator.validate_all(list(manifest.objects)) == []
 
 

@@ -17,15 +17,13 @@ from typing import Any
 import pytest
 
 from chartkit.checks import podsecurity, policy
-from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.manifest import Manifest, Object, container, pod_spec
-from chartkit.tools.toolbox import Toolbox
+from helpers.helm_versions import HELMS
 from helpers.monitoring.rules import alert_rules
 
 CHART = "codebeaker"
 RELEASE = NAMESPACE = "codebeaker"
 WORKER_NS = "codebeaker-worker"
-HELMS = ("4.1.4", "3.18.0")
 NOTES_HELM = "4.1.4"  # helm 3 needs a reachable cluster for `install --dry-run`
 API, WORKER, CONFIG, DATA = (
     "codebeaker-api",
@@ -172,11 +170,8 @@ def test_the_worker_alert_watches_the_hpa_in_the_workers_namespace(release) -> N
 
 
 @pytest.mark.parametrize("values", [OWN, {**OWN, **SOCKET}], ids=["runtime-class", "docker-socket"])
-def test_it_validates_and_passes_policy(release, repo_root, values) -> None:
+def test_it_validates_and_passes_policy(release, validator, values) -> None:
     manifest = release.render(set_values=values)
-    validator = SchemaValidator(
-        Toolbox(repo_root).pins["validate_kubernetes"], repo_root / "ci" / "crds"
-    )
     assert validator.validate_all(list(manifest.objects)) == []
     assert policy.check(manifest.objects) == []
 

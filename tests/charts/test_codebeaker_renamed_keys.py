@@ -4,27 +4,23 @@ schema admits it so that message is what a user sees, and values.yaml sets none 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-from refusals import assert_admitted_and_not_a_default, assert_names_the_new_key, renamed_keys
+from chart_fixtures import chart_release_fixture
+from refusals import assert_admitted_and_not_a_default, assert_each_refused_naming_its_new_key
+
+from helpers.helm_versions import HELMS
 
 CHART = "codebeaker"
 VALUES = "values/codebeaker-prod.yaml"
-HELMS = ("4.1.4", "3.18.0")
 MAPS = {"api.pdb", "worker.pdb", "api.secretEnv", "worker.secretEnv"}
 LISTS = {"imagePullSecrets", "worker.probes.command", "api.loadBalancer.sourceRanges"}
 
 
-@pytest.fixture(scope="session")
-def refuse(chart_release):
-    return chart_release(CHART, VALUES, release="codebeaker", namespace="codebeaker").refuse
-
-
-@pytest.fixture(scope="session")
-def table(repo_root: Path) -> list[dict[str, Any]]:
-    return renamed_keys(repo_root / "charts" / CHART)
+chart_under_test = chart_release_fixture(
+    CHART, VALUES, release="codebeaker", namespace="codebeaker"
+)
 
 
 def old_value(key: str) -> Any:
@@ -36,9 +32,9 @@ def old_value(key: str) -> Any:
 
 
 @pytest.mark.parametrize("helm", HELMS)
-def test_every_old_key_names_its_new_key(refuse, table, helm) -> None:
-    for entry in table:
-        assert_names_the_new_key(refuse({entry["key"]: old_value(entry["key"])}, helm=helm), entry)
+def test_every_old_key_names_its_new_key(refuse, renamed, helm) -> None:
+    old_values = {entry["key"]: old_value(entry["key"]) for entry in renamed}
+    assert_each_refused_naming_its_new_key(refuse, renamed, old_values, helm)
 
 
 @pytest.mark.parametrize("helm", HELMS)
@@ -54,8 +50,8 @@ def test_a_1x_values_file_fails_naming_every_old_key_at_once(refuse, helm) -> No
     )
     for line in (
         "api.podAntiAffinity is now api.podAntiAffinityPreset",
-        "api.secretEnv is now api.env (since 2.0.0): each NAME: {secretName: s, key: k} becomes "
-        "NAME: {secretKeyRef: {name: s, key: k}}",
+        "api.secretEnv is now api.env (since 2.0.0): each NAME: {secretName: s, key: k, "
+        "optional: o} becomes NAME: {secretKeyRef: {name: s, key: k, optional: o}}",
         "worker.rollingUpdate.maxSurge is now worker.updateStrategy.rollingUpdate.maxSurge",
         "worker.probes.command is now worker.probes.startup.command and "
         "worker.probes.liveness.command",
@@ -63,5 +59,7 @@ def test_a_1x_values_file_fails_naming_every_old_key_at_once(refuse, helm) -> No
         assert line in error, error
 
 
-def test_every_old_key_is_admitted_by_the_schema_and_is_not_a_current_key(repo_root, table) -> None:
-    assert_admitted_and_not_a_default(repo_root / "charts" / CHART, table)
+def test_every_old_key_is_admitted_by_the_schema_and_is_not_a_current_key(
+    repo_root, renamed
+) -> None:
+    assert_admitted_and_not_a_default(repo_root / "charts" / CHART, renamed)

@@ -11,6 +11,7 @@ from refusals import names
 
 from chartkit.checks import policy
 from chartkit.releases.manifest import container, pod_spec
+from helpers.helm_versions import HELMS
 
 CHART = "codebeaker"
 API, WORKER, CONFIG = "codebeaker-api", "codebeaker-worker", "codebeaker-config"
@@ -232,7 +233,6 @@ def test_helm_3_names_the_field_too(chart_error) -> None:
 
 # -- the workload model's rules, on both workloads -------------------------------------------
 
-HELMS = ("4.1.4", "3.18.0")
 HOST_PATH = {"name": "host", "hostPath": {"path": "/var/lib"}}
 
 # name -> (values given over the chart's defaults, field the error names, words of the fix)

@@ -12,11 +12,10 @@ import pytest
 import yaml
 
 from chartkit.checks import policy
-from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.inventory import find_root
 from chartkit.releases.manifest import Manifest, container, name_of, pod_spec, pod_template_metadata
 from chartkit.sizing.quantity import cpu_millis, memory_bytes
-from chartkit.tools.toolbox import Toolbox
+from helpers.helm_versions import HELMS
 
 ROOT = find_root()
 CHART = "ecp-tenant"
@@ -24,7 +23,6 @@ RELEASE_NAMESPACE = "ecp-tenants"
 PROD_TENANT = "values/tenants/ai-call-center-prod.yaml"
 DEV = "values/env/dev.yaml"
 PROD = "values/env/prod.yaml"
-HELMS = ("4.1.4", "3.18.0")
 CHART_VALUES = yaml.safe_load((ROOT / "charts" / CHART / "values.yaml").read_text())
 CATALOG = CHART_VALUES["catalog"]
 GPU_KEY = "nvidia.com/gpu"
@@ -90,11 +88,6 @@ def call_center(render_chart):
         )
 
     return _render
-
-
-@pytest.fixture(scope="session")
-def validator() -> SchemaValidator:
-    return SchemaValidator(Toolbox(ROOT).pins["validate_kubernetes"], ROOT / "ci" / "crds")
 
 
 def replicas_of(manifest: Manifest, service: str) -> int:

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chart_fixtures import chart_release_fixture
 
-from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import Manifest, name_of, pod_template_metadata
 from helpers.monitoring.alert_series import alert_placeholders, scrape_limit_counts
-from helpers.monitoring.rule_tests import AlertTests
-from helpers.monitoring.rules import alert_rules, alert_rules_of, rule_file
+from helpers.monitoring.rule_tests import AlertTests, Typo
+from helpers.monitoring.rules import alert_rules
 from helpers.monitoring.scrape_jobs import scrape_job
 
 ROOT = find_root()
@@ -29,20 +29,7 @@ TESTS = ROOT / "tests" / "promtool" / "ecp-tenant"
 ALERT = "EcpTenantScrapeLimitHit"
 LIMITS = ("sampleLimit", "labelLimit", "labelNameLengthLimit", "labelValueLengthLimit")
 
-
-@pytest.fixture(scope="session")
-def tenant(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
-
-
-@pytest.fixture(scope="session")
-def render(tenant):
-    return tenant.render
-
-
-@pytest.fixture(scope="session")
-def chart_values(tenant):
-    return tenant.values
+chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 
 
 def placeholders(manifest: Manifest, values: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +56,7 @@ run_alert_test = AlertTests(TESTS, placeholders)
 # -- the PodMonitor's limits ----------------------------------------------------------------
 
 
-def test_pod_monitor_limits_every_scrape_from_the_values(render, chart_values, renderer) -> None:
+def test_pod_monitor_limits_every_scrape_from_the_values(render, chart_values, validator) -> None:
     chart = chart_values()["monitoring"]
     monitor = render().get("PodMonitor")
     assert {key: monitor["spec"][key] for key in LIMITS} == {key: chart[key] for key in LIMITS}
@@ -77,7 +64,6 @@ def test_pod_monitor_limits_every_scrape_from_the_values(render, chart_values, r
     changed = render(set_values={"monitoring.sampleLimit": 40000, "monitoring.labelLimit": 0})
     spec = changed.get("PodMonitor")["spec"]
     assert (spec["sampleLimit"], spec["labelLimit"]) == (40000, 0)  # 0: no limit
-    validator = SchemaValidator(renderer.toolbox.pins["validate_kubernetes"], ROOT / "ci/crds")
     assert validator.validate(changed.get("PodMonitor")) == []
 
 
@@ -136,26 +122,16 @@ def test_promtool_unit_tests_follow_the_values(
 
 
 MUTATIONS = [
-    ("expr", "-ecp-tenant", "-podmonitor"),
-    ("expr", 'namespace="', 'tenant_namespace="'),
-    ("expr", "> 0", ">= 0"),
-    ("expr", "and", "unless"),
-    ("for", "5m", "2m"),
+    Typo(ALERT, "expr", "-ecp-tenant", "-podmonitor"),
+    Typo(ALERT, "expr", 'namespace="', 'tenant_namespace="'),
+    Typo(ALERT, "expr", "> 0", ">= 0"),
+    Typo(ALERT, "expr", "and", "unless"),
+    Typo(ALERT, "for", "5m", "2m"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("field", "old", "new"), MUTATIONS, ids=[f"{m[1]}->{m[2]}" for m in MUTATIONS]
-)
+@pytest.mark.parametrize("typo", MUTATIONS, ids=lambda typo: f"{typo.old}->{typo.new}")
 def test_a_typo_in_the_rule_fails_its_promtool_test(
-    chart_values, render, promtool, tmp_path: Path, field, old, new
+    chart_values, render, promtool, tmp_path: Path, typo: Typo
 ) -> None:
-    manifest = render(PROD)
-    values = chart_values(PROD)
-    rules = rule_file(manifest.objects)
-    assert run_alert_test(promtool, manifest, values, ALERT, tmp_path / "as-rendered", rules).ok
-    rule = alert_rules_of(rules)[ALERT]
-    assert old in rule[field], f"{ALERT}.{field} has no {old!r}: {rule[field]}"
-    rule[field] = rule[field].replace(old, new)
-    result = run_alert_test(promtool, manifest, values, ALERT, tmp_path / "mutated", rules)
-    assert not result.ok, f"{ALERT} with {field} {old!r} -> {new!r} still passes"
+    run_alert_test.assert_typo_fails(promtool, render(PROD), chart_values(PROD), typo, tmp_path)

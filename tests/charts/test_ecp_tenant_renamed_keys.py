@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
+from helpers.helm_versions import HELMS
+
 CHART = "ecp-tenant"
 NAMESPACE = "ecp-tenants"
-HELMS = ("4.1.4", "3.18.0")
 LEGACY = "tests/charts/fixtures/values/ecp-tenant-1x.yaml"
 BASE = {"tenant.id": "edge", "tenant.preset": "large", "services": {"stt": {"sessions": 10}}}
 # A value of the old form for each old key; `*` stands for a catalog service.

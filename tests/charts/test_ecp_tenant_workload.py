@@ -14,10 +14,10 @@ import yaml
 
 from chartkit.releases.inventory import find_root
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
+from helpers.helm_versions import HELMS
 
 CHART = "ecp-tenant"
 NAMESPACE = "ecp-tenants"
-HELMS = ("4.1.4", "3.18.0")
 GPU = "nvidia.com/gpu"
 CATALOG = yaml.safe_load((find_root() / "charts" / CHART / "values.yaml").read_text())["catalog"]
 GPU_SELECTOR = {"cloud.google.com/gke-accelerator": "nvidia-l4"}

@@ -9,12 +9,12 @@ import posixpath
 from typing import Any
 
 import pytest
+from chart_fixtures import chart_release_fixture
 
 from chartkit.checks import policy
 from chartkit.checks.schema import SchemaValidator
-from chartkit.releases.inventory import find_root
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
-from chartkit.tools.toolbox import Toolbox
+from helpers.helm_versions import HELMS
 
 CHART = "eventstorming"
 VALUES = "values/eventstorming.yaml"
@@ -25,7 +25,6 @@ NAMESPACE = "eventstorming"
 NAME = "eventstorming-generator"
 SERVICE = "eventstorming-generator-service"
 CONFIGMAP = "eventstorming-generator-config"
-HELMS = ("4.1.4", "3.18.0")
 
 EXTERNAL_SECRETS = {
     "externalSecret": {
@@ -55,26 +54,13 @@ MODES = {
 }
 
 
-@pytest.fixture(scope="session")
-def render(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
-
-
-@pytest.fixture(scope="session")
-def refuse(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).refuse
+chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 
 
 def names_field(error: str, field: str) -> bool:
     """Whether helm's error names the values field: chart `fail` messages and helm 3 schema
     errors spell it dotted (service.type), helm 4 schema errors as a pointer (/service/type)."""
     return field in error or "/" + field.replace(".", "/") in error
-
-
-@pytest.fixture(scope="module")
-def validator() -> SchemaValidator:
-    root = find_root()
-    return SchemaValidator(Toolbox(root).pins["validate_kubernetes"], root / "ci" / "crds")
 
 
 def deployment(manifest: Manifest) -> dict[str, Any]:

@@ -5,24 +5,23 @@ in 2.0.0, each refused naming the field (and the reason) under both pinned helm 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
+from chart_fixtures import chart_release_fixture
 from refusals import (
     assert_admitted_and_not_a_default,
-    assert_names_the_new_key,
+    assert_each_refused_naming_its_new_key,
     names,
-    renamed_keys,
 )
 
 from chartkit.releases.manifest import pod_template_metadata
+from helpers.helm_versions import HELMS
 
 CHART = "eventstorming"
 VALUES = "values/eventstorming.yaml"
 RELEASE = "eventstorming"
 NAMESPACE = "eventstorming"
-HELMS = ("4.1.4", "3.18.0")
 INGRESS = {
     "service.type": "ClusterIP",
     "ingress": {"enabled": True, "hosts": [{"host": "eventstorming.example.com"}]},
@@ -30,14 +29,7 @@ INGRESS = {
 }
 
 
-@pytest.fixture(scope="session")
-def render(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
-
-
-@pytest.fixture(scope="session")
-def refuse(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).refuse
+chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 
 
 # -- refusals: the singleton, the shared value rules and the chart's own ---------------------
@@ -164,11 +156,6 @@ def test_a_missing_container_port_is_refused(refuse, helm: str) -> None:
 # -- renamed keys (renamed-keys.yaml) --------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def renamed(repo_root: Path) -> list[dict[str, Any]]:
-    return renamed_keys(repo_root / "charts" / CHART)
-
-
 OLD_VALUES: dict[str, Any] = {
     "containerPort": 2024,
     "probes.path": "/ok",
@@ -184,8 +171,7 @@ def test_every_1x_key_is_in_the_table(renamed) -> None:
 
 @pytest.mark.parametrize("helm", HELMS)
 def test_every_old_key_fails_naming_its_new_key(refuse, renamed, helm: str) -> None:
-    for entry in renamed:
-        assert_names_the_new_key(refuse({entry["key"]: OLD_VALUES[entry["key"]]}, helm=helm), entry)
+    assert_each_refused_naming_its_new_key(refuse, renamed, OLD_VALUES, helm)
 
 
 def test_old_keys_are_admitted_by_the_schema_and_gone_from_the_defaults(repo_root, renamed) -> None:

@@ -8,10 +8,11 @@ import json
 from typing import Any
 
 import pytest
+from chart_fixtures import chart_release_fixture
 
 from chartkit.checks import policy
-from chartkit.checks.schema import SchemaValidator
 from chartkit.releases.manifest import Manifest, container, pod_spec, pod_template_metadata
+from helpers.helm_versions import HELMS
 
 CHART = "r-analytics"
 VALUES = "values/r-analytics.yaml"
@@ -21,30 +22,16 @@ RELEASE = "r-analytics"
 NAMESPACE = "seedtest"
 NAME = "r-analytics"
 SECRET = "r-analytics-credentials"
-HELMS = ("4.1.4", "3.18.0")
 PINNED_TAG = "1.0.0"
 
 
-@pytest.fixture(scope="session")
-def render(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).render
+chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 
 
 @pytest.fixture(scope="session")
 def render_defaults(chart_release):
     """The chart's own defaults, without values/r-analytics.yaml."""
     return chart_release(CHART, release=RELEASE, namespace=NAMESPACE).render
-
-
-@pytest.fixture(scope="session")
-def refuse(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).refuse
-
-
-@pytest.fixture(scope="session")
-def schemas(renderer) -> SchemaValidator:
-    pins = renderer.toolbox.pins["validate_kubernetes"]
-    return SchemaValidator(pins, renderer.root / "ci" / "crds")
 
 
 def deployment(manifest: Manifest) -> dict[str, Any]:
@@ -109,9 +96,9 @@ def test_helm_3_and_4_render_the_same_objects(render, overlays):
     ids=["default", "existing-secret", "hard-anti-affinity", "digest"],
 )
 @pytest.mark.parametrize("overlays", [(), (DEV,), (PROD,)], ids=["bare", "dev", "prod"])
-def test_modes_validate_and_pass_policy(render, schemas, set_values, overlays):
+def test_modes_validate_and_pass_policy(render, validator, set_values, overlays):
     manifest = render(*overlays, set_values=set_values)
-    assert [str(p) for p in schemas.validate_all(list(manifest.objects))] == []
+    assert [str(p) for p in validator.validate_all(list(manifest.objects))] == []
     assert [str(v) for v in policy.check(manifest.objects)] == []
 
 

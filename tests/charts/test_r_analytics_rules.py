@@ -9,23 +9,22 @@ from typing import Any
 
 import pytest
 import yaml
+from chart_fixtures import chart_release_fixture
 from refusals import (
     assert_admitted_and_not_a_default,
-    assert_names_the_new_key,
+    assert_each_refused_naming_its_new_key,
     names,
-    renamed_keys,
 )
+
+from helpers.helm_versions import HELMS
 
 CHART = "r-analytics"
 VALUES = "values/r-analytics.yaml"
 RELEASE = "r-analytics"
 NAMESPACE = "seedtest"
-HELMS = ("4.1.4", "3.18.0")
 
 
-@pytest.fixture(scope="session")
-def refuse(chart_release):
-    return chart_release(CHART, VALUES, release=RELEASE, namespace=NAMESPACE).refuse
+chart_under_test = chart_release_fixture(CHART, VALUES, release=RELEASE, namespace=NAMESPACE)
 
 
 # -- refusals: the shared value rules and the chart's own -------------------------------------
@@ -119,11 +118,6 @@ def test_a_missing_container_port_is_refused(refuse, helm: str):
 # -- renamed keys (renamed-keys.yaml) --------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def renamed(repo_root: Path) -> list[dict[str, Any]]:
-    return renamed_keys(repo_root / "charts" / CHART)
-
-
 OLD_VALUES: dict[str, Any] = {
     "containerPort": 8010,
     "rollingUpdate.maxSurge": 1,
@@ -141,8 +135,7 @@ def test_every_1x_key_is_in_the_table(renamed):
 
 @pytest.mark.parametrize("helm", HELMS)
 def test_every_old_key_fails_naming_its_new_key(refuse, renamed, helm: str):
-    for entry in renamed:
-        assert_names_the_new_key(refuse({entry["key"]: OLD_VALUES[entry["key"]]}, helm=helm), entry)
+    assert_each_refused_naming_its_new_key(refuse, renamed, OLD_VALUES, helm)
 
 
 def test_old_keys_are_admitted_by_the_schema_and_gone_from_the_defaults(repo_root, renamed):

@@ -21,8 +21,8 @@ import yaml
 from refusals import names
 
 from chartkit import cli
+from helpers.helm_versions import HELMS
 
-HELMS = ("4.1.4", "3.18.0")
 MODEL = "tests/charts/fixtures/model"
 SMALL = {"requests": {"cpu": "1m", "memory": "1Mi"}, "limits": {"cpu": "1m", "memory": "1Mi"}}
 

@@ -17,8 +17,8 @@ from chartkit.checks.helm_refusals import (
     pattern_messages,
     read_refusal,
 )
+from helpers.helm_versions import HELMS
 
-HELMS = ("4.1.4", "3.18.0")
 VALUES = "values/univprepai.yaml"
 LEGACY = "tests/charts/fixtures/values/legacy-guide.yaml"
 

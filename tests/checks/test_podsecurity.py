@@ -36,6 +36,7 @@ def render(renderer: Renderer, inventory: Inventory, name: str, smoke: bool) -> 
     )
 
 
+@pytest.mark.inventory_wide
 def test_every_release_with_its_smoke_values_runs_under_restricted(
     renderer: Renderer, inventory: Inventory
 ) -> None:

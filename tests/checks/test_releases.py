@@ -46,6 +46,7 @@ def test_helm_versions_render_the_same_objects(renderer: Renderer, release: str)
         assert other == rendered[0]
 
 
+@pytest.mark.inventory_wide
 def test_every_values_file_belongs_to_a_release() -> None:
     """A values file outside the inventory would never be rendered or checked."""
     used = {path for release in INVENTORY.releases for path in release.values}

@@ -151,7 +151,7 @@ def test_a_malformed_inventory_entry_is_named(tmp_path: Path) -> None:
 def test_the_commands_in_the_order_help_lists_them() -> None:
     usage = build_parser().format_usage()
     assert (
-        "{render,lint,schema,docs,capacity,plan,verify,changed,diff,gitops,package,publish}"
+        "{render,migrate,lint,schema,docs,capacity,plan,verify,changed,diff,gitops,package,publish}"
         in usage
     )
 

@@ -11,6 +11,7 @@ import yaml
 from chartkit.cli import gitops_command
 from chartkit.cli.main import main
 from chartkit.delivery.gitops_plan import GitOpsError
+from chartkit.releases.inventory import load
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = "https://git.example.com/platform/chart-suite.git"
@@ -93,8 +94,11 @@ def test_flux_writes_one_file_per_object_per_environment(capsys, tmp_path: Path)
     files = sorted(p.name for p in (tmp_path / "dev").iterdir())
     assert "gitrepository-chart-suite.yaml" in files
     assert "helmrelease-seedtest-api.yaml" in files and "namespace-seedtest.yaml" in files
-    assert len(files) == 1 + 13 + 2 + 15  # release namespaces, the workers'
-    assert "namespace-codebeaker-dev-worker.yaml" in files
+    releases = load(ROOT).releases
+    namespaces = {name for name in files if name.startswith("namespace-")}
+    workers = {"namespace-codebeaker-worker.yaml", "namespace-codebeaker-dev-worker.yaml"}
+    assert namespaces == {f"namespace-{r.namespace}.yaml" for r in releases} | workers
+    assert len(files) == 1 + len(namespaces) + len(releases)
     helm_release = yaml.safe_load((tmp_path / "dev" / "helmrelease-seedtest-api.yaml").read_text())
     assert helm_release["spec"]["chart"]["spec"]["valuesFiles"][-1] == "values/env/dev.yaml"
     assert f"wrote {len(files)} objects to {tmp_path / 'dev'}" in err

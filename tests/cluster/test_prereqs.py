@@ -96,6 +96,7 @@ def smoke_external_secrets(
     return found
 
 
+@pytest.mark.inventory_wide
 def test_every_smoke_external_secret_reads_keys_the_fake_store_holds(
     renderer: Renderer, inventory: Inventory, config: PrereqConfig
 ) -> None:

@@ -341,7 +341,8 @@ def test_helm_commands(
     values = [install[i + 1] for i, a in enumerate(install) if a == "--values"]
     assert values == [
         str(repo_root / "values" / "eventstorming.yaml"),
-        str(repo_root / "ci" / "smoke" / "eventstorming.yaml"),
+        str(repo_root / "ci" / "smoke" / "charts" / "eventstorming.yaml"),
+        str(repo_root / "build" / "smoke" / "values" / "eventstorming.yaml"),
     ]
     # helm 4's watcher wait where it works; the kube context on every call
     assert "--wait=watcher" in install and install[-2:] == ["--kube-context", "smoke"]

@@ -81,7 +81,10 @@ def test_a_changed_charts_release_is_installed_from_the_base_chart_then_upgraded
     ]
     assert second[3] == str(repo_root / "charts" / "eventstorming")
     values = [first[i + 1] for i, a in enumerate(first) if a == "--values"]
-    assert values[-1] == str(repo_root / "ci" / "smoke" / "eventstorming.yaml")  # head's
+    assert values[-2:] == [  # head's
+        str(repo_root / "ci" / "smoke" / "charts" / "eventstorming.yaml"),
+        str(repo_root / "build" / "smoke" / "values" / "eventstorming.yaml"),
+    ]
     assert "--set-json" in upgrade and rollback[:3] == ["rollback", "eventstorming", "2"]
     result = results["eventstorming"]
     assert (

@@ -1,6 +1,7 @@
 """ci/smoke/: smoke values for every release, proven offline.
 
-Each release renders with its own values plus ci/smoke/<release>.yaml (and with the
+Each release renders with its own values plus its chart's ci/smoke/charts/<chart>.yaml,
+ci/smoke/<release>.yaml where it has one and the plan's fromRelease values (and with the
 plan's upgrade values on top), with both pinned helm versions, and passes strict schema
 validation and every policy rule; the stand-in image listens where the probes look; the
 settings a smoke cluster cannot honour (load balancers, Prometheus analysis, GPUs) are off.
@@ -11,11 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
 from chartkit.checks import policy
 from chartkit.checks.schema import SchemaValidator
-from chartkit.cluster.smoke_config import SMOKE_DIR, load_plan, release_values
-from chartkit.releases.inventory import find_root, load
+from chartkit.cluster.smoke_config import (
+    CHART_VALUES_DIR,
+    SMOKE_DIR,
+    copied_values,
+    load_plan,
+    release_values,
+)
+from chartkit.cluster.smoke_results import SmokeError
+from chartkit.releases.inventory import Release, find_root, load
 from chartkit.releases.manifest import Manifest, containers, name_of
 from chartkit.releases.render import Renderer
 from chartkit.tools.toolbox import Toolbox
@@ -49,11 +58,15 @@ def render(
     )
 
 
-def test_every_release_has_smoke_values_and_nothing_else_is_there() -> None:
-    files = {p.stem for p in (ROOT / SMOKE_DIR).glob("*.yaml")} - {"plan"}
-    assert files == set(RELEASES)
+@pytest.mark.inventory_wide
+def test_every_chart_has_smoke_values_and_a_release_only_what_it_needs() -> None:
+    charts = {p.stem for p in (ROOT / CHART_VALUES_DIR).glob("*.yaml")}
+    assert charts == {r.chart_name for r in INVENTORY.releases}
+    own = {p.stem for p in (ROOT / SMOKE_DIR).glob("*.yaml")} - {"plan"}
+    assert own <= set(RELEASES), f"smoke values of no release: {own - set(RELEASES)}"
 
 
+@pytest.mark.inventory_wide
 def test_every_chart_has_a_smoke_plan() -> None:
     plan = load_plan(ROOT)
     charts = {r.chart_name for r in INVENTORY.releases}
@@ -144,21 +157,26 @@ def test_nothing_a_smoke_cluster_cannot_provide(renderer: Renderer, release: str
             assert claim["spec"]["storageClassName"] == "chartkit-smoke-rwx"
 
 
-def test_canary_upgrade_changes_the_tag_and_pauses(renderer: Renderer) -> None:
-    plan = load_plan(ROOT)
-    canary = [r for r in INVENTORY.releases if plan.chart(r.chart_name).canary]
-    assert canary, "no release exercises the canary"
-    for release in canary:
-        before = render(renderer, release.name)
-        after = render(renderer, release.name, upgrade=True)
-        rollout = before.get("Rollout")
-        steps = rollout["spec"]["strategy"]["canary"]["steps"]
-        assert steps[0].get("setWeight") and steps[1] == {"pause": {}}, steps
-        old = containers(rollout)[0]["image"]
-        new = containers(after.get("Rollout"))[0]["image"]
-        assert old != new and new.startswith(SMOKE_IMAGE), (old, new)
+CANARY = [r.name for r in INVENTORY.releases if load_plan(ROOT).charts[r.chart_name].canary]
 
 
+def test_some_release_exercises_the_canary() -> None:
+    assert CANARY, "no release exercises the canary"
+
+
+@pytest.mark.parametrize("release", CANARY)
+def test_canary_upgrade_changes_the_tag_and_pauses(renderer: Renderer, release: str) -> None:
+    before = render(renderer, release)
+    after = render(renderer, release, upgrade=True)
+    rollout = before.get("Rollout")
+    steps = rollout["spec"]["strategy"]["canary"]["steps"]
+    assert steps[0].get("setWeight") and steps[1] == {"pause": {}}, steps
+    old = containers(rollout)[0]["image"]
+    new = containers(after.get("Rollout"))[0]["image"]
+    assert old != new and new.startswith(SMOKE_IMAGE), (old, new)
+
+
+@pytest.mark.inventory_wide
 def test_shared_volume_releases_mount_the_claim_in_both_components(renderer: Renderer) -> None:
     from chartkit.cluster.smoke_objects import claim_mount, rwx_claims
 
@@ -178,11 +196,68 @@ def test_shared_volume_releases_mount_the_claim_in_both_components(renderer: Ren
         assert writer.image.startswith(SMOKE_IMAGE)  # has a shell for kubectl exec
 
 
+@pytest.mark.inventory_wide
 def test_smoke_values_files_say_how_to_use_them() -> None:
-    for release in INVENTORY.releases:
-        text = (ROOT / SMOKE_DIR / f"{release.name}.yaml").read_text()
-        assert f"helm upgrade --install {release.name} " in text
-        assert f"-f ci/smoke/{release.name}.yaml" in text
+    for chart in {r.chart_name for r in INVENTORY.releases}:
+        text = (ROOT / CHART_VALUES_DIR / f"{chart}.yaml").read_text()
+        assert f"helm upgrade --install <release> charts/{chart} " in text
+        assert f"-f ci/smoke/charts/{chart}.yaml" in text
+        for key in load_plan(ROOT).chart(chart).from_release:
+            assert f"--set-string {key.replace('*', '<service>')}=" in text, key
+
+
+def smoke_repo(tmp_path, own: str | None = None) -> tuple[Release, list[str]]:
+    """A repository with charts/api's smoke values and plan, and one release of a copy of
+    charts/api (its defaults, a values file setting service.port 8123)."""
+    chart = tmp_path / "charts" / "api"
+    chart.mkdir(parents=True)
+    (chart / "values.yaml").write_text((ROOT / "charts/api/values.yaml").read_text())
+    (tmp_path / CHART_VALUES_DIR).mkdir(parents=True)
+    for name in ("plan.yaml", "charts/api.yaml"):
+        (tmp_path / SMOKE_DIR / name).write_text((ROOT / SMOKE_DIR / name).read_text())
+    (tmp_path / "ci" / "tools.json").write_text((ROOT / "ci" / "tools.json").read_text())
+    (tmp_path / ".tools").symlink_to(ROOT / ".tools")
+    (tmp_path / "team.yaml").write_text("service:\n  port: 8123\n")
+    if own is not None:
+        (tmp_path / SMOKE_DIR / "team-api.yaml").write_text(own)
+    return smoke_repo_files(tmp_path)
+
+
+def smoke_repo_files(tmp_path) -> tuple[Release, list[str]]:
+    release = Release("team-api", "team", tmp_path / "charts" / "api", (tmp_path / "team.yaml",))
+    files = [str(p.relative_to(tmp_path)) for p in release_values(tmp_path, release)]
+    return release, files
+
+
+def test_a_release_gets_its_charts_smoke_values_and_its_own_port(tmp_path) -> None:
+    _, files = smoke_repo(tmp_path)
+    assert files == ["team.yaml", "ci/smoke/charts/api.yaml", "build/smoke/values/team-api.yaml"]
+    copied = yaml.safe_load((tmp_path / files[-1]).read_text())
+    # service.port from the release's file; metricsAdapter.port from the chart's default
+    assert copied == {"env": {"PORT": "8123"}, "metricsAdapter": {"env": {"PORT": "9100"}}}
+    (tmp_path / "team.yaml").write_text("service:\n  port: 8124\n")
+    _, again = smoke_repo_files(tmp_path)
+    assert yaml.safe_load((tmp_path / again[-1]).read_text())["env"] == {"PORT": "8124"}
+
+
+def test_a_releases_own_smoke_values_come_after_its_charts(tmp_path) -> None:
+    _, files = smoke_repo(tmp_path, own="service:\n  port: 8200\n")
+    assert files[1:3] == ["ci/smoke/charts/api.yaml", "ci/smoke/team-api.yaml"]
+    assert yaml.safe_load((tmp_path / files[-1]).read_text())["env"] == {"PORT": "8200"}
+
+
+def test_a_chart_without_smoke_values_is_named(tmp_path) -> None:
+    release = Release("x", "x", tmp_path / "charts" / "worker", ())
+    with pytest.raises(SmokeError, match=r"ci/smoke/charts/worker.yaml does not exist"):
+        release_values(tmp_path, release)
+
+
+def test_copied_values_fill_stars_with_the_keys_they_matched() -> None:
+    values = {"catalog": {"stt": {"port": 8080}, "tts": {"port": 9090}}, "on": True}
+    assert copied_values(values, {"catalog.*.env.PORT": "catalog.*.port", "x": "on"}) == {
+        "catalog": {"stt": {"env": {"PORT": "8080"}}, "tts": {"env": {"PORT": "9090"}}},
+        "x": "true",
+    }
 
 
 def test_objects_the_smoke_tests_create_are_valid_and_restricted() -> None:

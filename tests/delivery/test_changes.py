@@ -80,8 +80,9 @@ def repo(tmp_path: Path) -> Path:
     write(repo, "helmfile.yaml", yaml.safe_dump({"releases": releases}, sort_keys=False))
     for name in ("a", "b", "j", "m"):
         write(repo, f"values/{name}.yaml", "replicaCount: 1\n")
-    for release in releases:
-        write(repo, f"ci/smoke/{release['name']}.yaml", "{}\n")
+    for chart in ("api", "worker", "plain"):
+        write(repo, f"ci/smoke/charts/{chart}.yaml", "{}\n")
+    write(repo, "ci/smoke/misc.yaml", "{}\n")
     write(repo, "README.md", "# suite\n")
     commit(repo, "initial")
     git(repo, "checkout", "-q", "-b", "change")
@@ -137,6 +138,14 @@ def test_values_and_smoke_values_changes_smoke_one_release(repo: Path) -> None:
         "a-api": "values changed (values/a.yaml)",
         "misc": "smoke values changed",
     }
+
+
+def test_a_charts_smoke_values_change_smokes_its_releases(repo: Path) -> None:
+    write(repo, "ci/smoke/charts/api.yaml", "x: 1\n")
+    commit(repo, "smoke values of api")
+    result = analyse(repo)
+    assert (result.changed_charts, result.releases) == ([], ["a-api", "b-api"])
+    assert result.reasons["b-api"] == "smoke values of chart api changed"
 
 
 def test_an_inventory_change_smokes_the_entries_that_changed(repo: Path) -> None:

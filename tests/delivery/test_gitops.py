@@ -28,11 +28,12 @@ from chartkit.delivery.argocd import (
 )
 from chartkit.delivery.flux import ROLLOUT_HEALTH, FluxSettings, flux_objects
 from chartkit.delivery.gitops_plan import EnvironmentPlan, GitOpsError, PlannedRelease, plan
-from chartkit.releases.inventory import Inventory
+from chartkit.releases.inventory import Inventory, load
 from chartkit.releases.render import Renderer
 from chartkit.tools.toolbox import Toolbox
 
 ROOT = Path(__file__).resolve().parents[2]
+RELEASES = len(load(ROOT).releases)
 REPO_URL = "https://git.example.com/platform/chart-suite.git"
 ARGO = ArgoSettings(name="chart-suite", repo_url=REPO_URL, revision="main")
 CLUSTERS = [
@@ -119,7 +120,8 @@ def test_argocd_objects_and_the_applications_they_generate_validate_strictly(
     argo: list[dict[str, Any]], validator: SchemaValidator
 ) -> None:
     generated = [app for appset in by_kind(argo, "ApplicationSet") for app in applications(appset)]
-    assert len(generated) == 15 * 2 + 15  # every release to each prod cluster and the dev one
+    # every release to each prod cluster and the dev one
+    assert len(generated) == RELEASES * 2 + RELEASES
     assert problems(validator, [*argo, *generated]) == []
 
 
@@ -313,7 +315,7 @@ def test_flux_objects_validate_strictly(
         assert problems(validator, objects) == [], environment
         kinds = [o["kind"] for o in objects]
         source = "GitRepository" if settings.source == "git" else "OCIRepository"
-        assert kinds[0] == source and kinds.count("HelmRelease") == 15
+        assert kinds[0] == source and kinds.count("HelmRelease") == RELEASES
 
 
 def test_helmreleases_take_the_release_values_and_the_overlay_from_git(

@@ -11,9 +11,8 @@ import yaml
 from chartkit.releases.render import Renderer
 from chartkit.releases.values import supplied_values
 from chartkit.tools.helm import Helm, HelmError
+from helpers.helm_versions import HELMS
 from helpers.values import ComputedValues
-
-HELMS = ("4.1.4", "3.18.0")
 
 
 @pytest.mark.parametrize("helm", HELMS)

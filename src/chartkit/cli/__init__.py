@@ -5,7 +5,7 @@ text they print (`release_table`, `capacity_tables`, `plan_text`, `texttable`).
 name this package's __init__ exports.
 
 May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing,
-chartkit.cluster, chartkit.delivery. Nothing imports this package.
+chartkit.cluster, chartkit.delivery, chartkit.migration. Nothing imports this package.
 """
 
 from chartkit.cli.main import main

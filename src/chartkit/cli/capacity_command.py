@@ -30,8 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--nodes",
-        help="place the pods on these nodes, e.g. e2-medium:3,e2-standard-4:2 "
-        f"(profiles from {NODES_FILE}); exit 1 when a pod does not fit",
+        help="place the pods on these nodes, <profile>:<count>,... (e.g. "
+        f"e2-medium:3,e2-standard-4:2; profiles from {NODES_FILE}); a profile without "
+        ":<count> is one node; exit 1 when a pod does not fit",
     )
     parser.add_argument(
         "--at-max", action="store_true", help="place pods at HPA maximum instead of declared"

@@ -22,6 +22,11 @@ DESCRIPTION = "The chartkit command line."
 # (name, help, module in chartkit.cli), in the order `chartkit --help` lists them.
 COMMANDS = (
     ("render", "render, validate and police releases", "render_command"),
+    (
+        "migrate",
+        "rewrite values files onto their chart's current keys (renamed-keys.yaml)",
+        "migrate_command",
+    ),
     ("lint", "helm lint --strict every release's chart and values", "lint_command"),
     (
         "schema",

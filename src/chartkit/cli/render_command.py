@@ -4,6 +4,11 @@ build/manifests/ and print one row per release, then each problem.
 Several overlays (`--overlay dev --overlay prod`, or `--all-overlays` for bare and every
 overlay) are checked in one run: helm renders all of them in parallel, and the output is
 one block per overlay, each as a run for that overlay alone would print it.
+
+`--chart <chart> -f <file> [-f <file>...]` checks values files without an inventory entry:
+a release of that chart (named by --release, else by the files' fullnameOverride, else the
+first file's name) goes through the same checks, its manifest written under
+build/manifests/charts/<chart>/.
 """
 
 from __future__ import annotations
@@ -14,7 +19,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chartkit.releases.inventory import Inventory, Overlay, load
+from chartkit.cli.chart_release import (
+    ArgumentProblem,
+    chart_directory,
+    chart_release,
+    values_file,
+)
+from chartkit.releases.inventory import Inventory, Overlay, Release, load
 from chartkit.releases.render import ReleaseRender, Renderer
 from chartkit.tools import yaml_io
 
@@ -43,6 +54,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs", type=positive_int, help="helm processes at once (default: one per core)"
     )
+    parser.add_argument(
+        "--chart", help="check the -f values files with this chart, without an inventory entry"
+    )
+    parser.add_argument(
+        "-f",
+        "--values",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a values file for --chart (repeatable, later files win)",
+    )
+    parser.add_argument("--namespace", help="namespace of the --chart release (default: default)")
+    parser.add_argument("--release", help="name of the --chart release")
 
 
 def positive_int(text: str) -> int:
@@ -102,16 +126,36 @@ def print_block(reports: list[ReleaseReport], strict: bool) -> tuple[int, int]:
     return len(failed), len(warnings)
 
 
+def _chart_release(args: argparse.Namespace, root: Path) -> Release:
+    """The release --chart and -f describe."""
+    if args.releases:
+        raise ArgumentProblem("give release names or --chart with -f files, not both")
+    if not args.chart or not args.values:
+        raise ArgumentProblem("--chart <chart> and -f <values file> go together")
+    chart = chart_directory(root, args.chart)
+    files = [values_file(path) for path in args.values]
+    return chart_release(chart, files, args.release, args.namespace)
+
+
 def run(args: argparse.Namespace, root: Path) -> int:
     started = time.monotonic()
     inventory = load(root)
     overlays = chosen_overlays(args, inventory)
-    releases = inventory.select(args.releases)
+    out_dir = root / args.out
+    try:
+        if args.chart or args.values or args.release or args.namespace:
+            releases = [_chart_release(args, root)]
+            out_dir = out_dir / "charts" / releases[0].chart_name
+        else:
+            releases = inventory.select(args.releases)
+    except ArgumentProblem as error:
+        print(f"chartkit render: {error}", file=sys.stderr)
+        return 2
     blocks = [[(release, overlay, args.helm) for release in releases] for overlay in overlays]
     renderer = Renderer(root, workers=args.jobs)
     renderer.prefetch(render for block in blocks for render in block)
     try:
-        return check_and_report(args, root / args.out, renderer, blocks, started)
+        return check_and_report(args, out_dir, renderer, blocks, started)
     finally:
         renderer.close()  # after an error, the renders not started yet are dropped
 

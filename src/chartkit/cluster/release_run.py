@@ -41,7 +41,7 @@ class ReleaseRun:
         self.release = release
         self.namespace = namespace
         self.result = SmokeResult(release.name, namespace)
-        self.values = release_values(ctx.root, release)
+        self.values = release_values(ctx.root, release, ctx.renderer.helm(ctx.helm_version))
         self.manifest = list(
             ctx.renderer.render(
                 release.chart,

@@ -1,6 +1,6 @@
 """Install smoke tests: every release through its whole life in a real cluster.
 
-Per release, with its values files plus ci/smoke/<release>.yaml (the service image swapped
+Per release, with its values files plus its smoke values (smoke_config; the image swapped
 for a small public HTTP server): a namespace of its own enforcing the Pod Security
 Standard its pods need (restricted unless an annotated exception needs more), the base
 commit's chart installed first when the run upgrades from it (chartkit.cluster.smoke_upgrade),

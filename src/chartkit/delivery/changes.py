@@ -8,7 +8,8 @@ documentation only (*.md) count for nothing.
   through a `file://` dependency are affected too (every chart depends on charts/common,
   so a library change affects them all).
 - A release is affected when its chart is, when one of its values files or its smoke
-  values (ci/smoke/<release>.yaml) changes, or when its helmfile.yaml entry changes.
+  values (its chart's ci/smoke/charts/<chart>.yaml, its own ci/smoke/<release>.yaml)
+  change, or when its helmfile.yaml entry changes.
 - A change to the smoke machinery affects every release: the smoke tests, their settings
   (prerequisites, kind config, the smoke plan, CRDs, pinned tools) and every chartkit
   module the smoke tests import, directly or not (read from the import graph).
@@ -179,6 +180,8 @@ def analyse(root: Path, base: str, files: Sequence[str] | None = None) -> Change
             reasons[name] = f"values changed ({changed_values[0]})"
         elif f"ci/smoke/{name}.yaml" in relevant:
             reasons[name] = "smoke values changed"
+        elif f"ci/smoke/charts/{_chart_name(entry)}.yaml" in relevant:
+            reasons[name] = f"smoke values of chart {_chart_name(entry)} changed"
         elif "helmfile.yaml" in relevant and base_entries.get(name) != entry:
             reasons[name] = "helmfile.yaml entry changed"
     return Changes(

@@ -7,6 +7,7 @@
 - `manifest`: the rendered objects of one release, and accessors for pod specs;
 - `yaml_file`: one values file read with its keys written twice, errors in one line;
 - `values`: values as helm reads them, printed by helm (a chart printing `.Values`);
+- `value_paths`: dotted paths into values, `*` standing for every key of a map;
 - `crds`: the upstream CRDs in ci/crds (the renderer passes their API versions to helm).
 
 May import: chartkit.tools.

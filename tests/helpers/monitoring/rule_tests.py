@@ -1,6 +1,7 @@
 """promtool unit-test files kept as templates: `${name}` placeholders filled per release,
 cases that do not apply left out, expected annotations completed from the rendered rules,
-then run against the release's rule file; `AlertTests` runs one chart's alert tests."""
+then run against the release's rule file; `AlertTests` runs one chart's alert tests, and
+tells a `Typo` in a rule from the rule as rendered."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from chartkit.releases.manifest import Manifest
 from chartkit.tools import yaml_io
@@ -125,6 +126,24 @@ def drop_inapplicable_cases(document: dict[str, Any], placeholders: Mapping[str,
     document["tests"] = groups
 
 
+def check_rules_of(promtool: Promtool, manifest: Manifest, workdir: Path) -> PromtoolResult:
+    """`promtool check rules` on the rule file of a manifest's PrometheusRules."""
+    return promtool.check_rules(write_yaml(workdir / "rules.yaml", rule_file(manifest.objects)))
+
+
+class Typo(NamedTuple):
+    """A typo in one field of one alerting rule (a wrong label, threshold, comparison or
+    duration): `old` in the rule's `field` (expr, for) reads `new`."""
+
+    alert: str
+    field: str
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        return f"{self.alert}:{self.old}->{self.new}"
+
+
 Placeholders = Callable[[Manifest, Mapping[str, Any]], Mapping[str, Any]]
 
 
@@ -135,7 +154,7 @@ class AlertTests:
 
     Called as run_alert_test(promtool, manifest, values, alert, workdir, rules=None): the
     alert's test against `rules` (default: the rule file of the manifest's PrometheusRules),
-    written under workdir/<alert>.
+    written under workdir/<alert>. `assert_typo_fails` checks that the test can fail.
     """
 
     directory: Path
@@ -157,3 +176,27 @@ class AlertTests:
             self.placeholders(manifest, values),
             workdir / alert,
         )
+
+    def test_file_names(self) -> set[str]:
+        """The names of the test files in the directory, `<name>.test.yaml`."""
+        return {path.name.removesuffix(".test.yaml") for path in self.directory.glob("*.test.yaml")}
+
+    def assert_typo_fails(
+        self,
+        promtool: Promtool,
+        manifest: Manifest,
+        values: Mapping[str, Any],
+        typo: Typo,
+        workdir: Path,
+    ) -> None:
+        """The alert's test passes against the manifest's rules as rendered (under
+        workdir/as-rendered) and fails against the same rules with the typo (workdir/mutated)."""
+        alert, field, old, new = typo
+        rules = rule_file(manifest.objects)
+        as_rendered = self(promtool, manifest, values, alert, workdir / "as-rendered", rules)
+        assert as_rendered.ok, str(as_rendered)
+        rule = alert_rules_of(rules)[alert]
+        assert old in rule[field], f"{alert}.{field} has no {old!r}: {rule[field]}"
+        rule[field] = rule[field].replace(old, new)
+        mutated = self(promtool, manifest, values, alert, workdir / "mutated", rules)
+        assert not mutated.ok, f"{alert} with {field} {old!r} -> {new!r} still passes"
