@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,9 @@ import pytest
 from chartkit.releases.inventory import Inventory, find_root, load
 from chartkit.releases.manifest import Manifest
 from chartkit.releases.render import Renderer
+from chartkit.releases.render_cache import RenderCache
+from chartkit.tools.answer_store import AnswerStore
+from chartkit.tools.disk_cache import CACHE_DIR
 from chartkit.tools.helm import HelmError
 from helpers.promtool import Promtool
 from helpers.values import ComputedValues
@@ -29,14 +33,29 @@ def inventory() -> Inventory:
     return load(REPO_ROOT)
 
 
+def answers_directory() -> Path | None:
+    """Where helm's renders and promtool's test results are kept between sessions, keyed by
+    every file they come from (chartkit.releases.render_cache, helpers.promtool):
+    .cache/chartkit/, or the directory CHARTKIT_TEST_CACHE names; CHARTKIT_TEST_CACHE=off
+    runs every render and promtool test anew."""
+    chosen = os.environ.get("CHARTKIT_TEST_CACHE", "")
+    if chosen.lower() == "off":
+        return None
+    return Path(chosen) if chosen else REPO_ROOT / CACHE_DIR
+
+
 @pytest.fixture(scope="session")
 def promtool() -> Promtool:
-    return Promtool()
+    directory = answers_directory()
+    return Promtool(answers=AnswerStore(directory / "promtool") if directory else None)
 
 
 @pytest.fixture(scope="session")
 def renderer() -> Renderer:
-    return Renderer(REPO_ROOT)
+    directory = answers_directory()
+    return Renderer(
+        REPO_ROOT, render_cache=RenderCache(directory / "renders") if directory else None
+    )
 
 
 @pytest.fixture(scope="session")

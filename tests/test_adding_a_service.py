@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from chartkit.releases.inventory import find_root
+from helpers.repository import share_tools_and_cache
 
 ROOT = find_root(Path(__file__).parent)
 README = ROOT / "charts" / "api" / "README.md"
@@ -43,7 +44,7 @@ def copy_with_the_example(target: Path) -> str:
             shutil.copytree(source, target / name, symlinks=True, ignore=ignore)
         else:
             shutil.copy(source, target / name)
-    (target / ".tools").symlink_to(ROOT / ".tools")
+    share_tools_and_cache(target, ROOT)
     values, entry, release = example()
     file = re.search(r"^ +- (values/[^{\s]+\.yaml)$", entry, re.M)
     assert file, entry

@@ -22,6 +22,7 @@ from refusals import names
 
 from chartkit import cli
 from helpers.helm_versions import HELMS
+from helpers.repository import share_tools_and_cache
 
 MODEL = "tests/charts/fixtures/model"
 SMALL = {"requests": {"cpu": "1m", "memory": "1Mi"}, "limits": {"cpu": "1m", "memory": "1Mi"}}
@@ -282,7 +283,7 @@ def rule_repo(tmp_path: Path, repo_root: Path) -> Path:
     (repo / "charts" / "model" / "charts" / "common").unlink()
     (repo / "charts" / "model" / "charts" / "common").symlink_to(repo / "charts" / "common")
     shutil.copytree(repo_root / "ci", repo / "ci")
-    (repo / ".tools").symlink_to(repo_root / ".tools")
+    share_tools_and_cache(repo, repo_root)
     (repo / "values" / "env").mkdir(parents=True)
     base = yaml.safe_load((repo_root / "values" / "univprepai.yaml").read_text())
     releases = []

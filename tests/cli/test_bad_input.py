@@ -20,6 +20,7 @@ import yaml
 from chartkit import cli
 from chartkit.cli import render_command
 from chartkit.releases.inventory import find_root
+from helpers.repository import share_tools_and_cache
 
 ROOT = find_root(Path(__file__).parent)
 TEAM = yaml.safe_load((ROOT / "values/univprepai.yaml").read_text())
@@ -37,8 +38,9 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     the ECP tenant; the working directory for the test."""
     repo = tmp_path / "repo"
     (repo / "values" / "tenants").mkdir(parents=True)
-    for shared in ("charts", "ci", ".tools"):
+    for shared in ("charts", "ci"):
         (repo / shared).symlink_to(ROOT / shared)
+    share_tools_and_cache(repo, ROOT)
     (repo / TENANT).write_text((ROOT / TENANT).read_text())
     write_values(repo, TEAM)
     releases = [

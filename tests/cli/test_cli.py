@@ -20,6 +20,7 @@ import yaml
 
 from chartkit.cli.main import build_parser, main
 from chartkit.releases.inventory import find_root
+from helpers.repository import share_tools_and_cache
 
 ROOT = find_root()
 
@@ -32,10 +33,7 @@ def make_repo(tmp_path: Path, values: dict) -> Path:
     (repo / "values" / "env").mkdir(parents=True)
     for overlay in (ROOT / "values" / "env").glob("*.yaml"):
         shutil.copy(overlay, repo / "values" / "env" / overlay.name)
-    (repo / ".tools").symlink_to(ROOT / ".tools")
-    # the disk cache is keyed by content: the copy may share the repository's
-    (ROOT / ".cache").mkdir(exist_ok=True)
-    (repo / ".cache").symlink_to(ROOT / ".cache")
+    share_tools_and_cache(repo, ROOT)
     (repo / "values" / "team.yaml").write_text(yaml.safe_dump(values))
     inventory = {
         "releases": [

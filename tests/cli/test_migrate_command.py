@@ -14,6 +14,7 @@ from chartkit.checks import policy
 from chartkit.cli.main import main
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import container
+from helpers.repository import share_tools_and_cache
 
 ROOT = find_root(Path(__file__).parent)
 GUIDE = """\
@@ -190,7 +191,7 @@ def repo_with(tmp_path: Path, values: str) -> Path:
     repo = tmp_path / "repo"
     shutil.copytree(ROOT / "charts", repo / "charts", symlinks=True)
     shutil.copytree(ROOT / "ci", repo / "ci")
-    (repo / ".tools").symlink_to(ROOT / ".tools")
+    share_tools_and_cache(repo, ROOT)
     (repo / "values").mkdir()
     (repo / "values" / "team.yaml").write_text(values)
     release = {"name": "team-api", "namespace": "team", "chart": "./charts/api"}

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from chartkit.releases.inventory import find_root
+from helpers.repository import share_tools_and_cache
 
 ROOT = find_root()
 TEAM = yaml.safe_load((ROOT / "values" / "univprepai.yaml").read_text())
@@ -36,7 +37,7 @@ def repo(tmp_path_factory) -> Path:
     shutil.copytree(ROOT / "charts", repo / "charts", symlinks=True)
     shutil.copytree(ROOT / "ci", repo / "ci")
     shutil.copytree(ROOT / "values" / "env", repo / "values" / "env")
-    (repo / ".tools").symlink_to(ROOT / ".tools")
+    share_tools_and_cache(repo, ROOT)
     releases = []
     for name, change in RELEASES.items():
         values = {**TEAM, "fullnameOverride": name, "serviceName": name, **change}

@@ -28,6 +28,7 @@ from chartkit.releases.inventory import Release, find_root, load
 from chartkit.releases.manifest import Manifest, containers, name_of
 from chartkit.releases.render import Renderer
 from chartkit.tools.toolbox import Toolbox
+from helpers.repository import share_tools_and_cache
 
 ROOT = find_root()
 INVENTORY = load(ROOT)
@@ -216,7 +217,7 @@ def smoke_repo(tmp_path, own: str | None = None) -> tuple[Release, list[str]]:
     for name in ("plan.yaml", "charts/api.yaml"):
         (tmp_path / SMOKE_DIR / name).write_text((ROOT / SMOKE_DIR / name).read_text())
     (tmp_path / "ci" / "tools.json").write_text((ROOT / "ci" / "tools.json").read_text())
-    (tmp_path / ".tools").symlink_to(ROOT / ".tools")
+    share_tools_and_cache(tmp_path, ROOT)
     (tmp_path / "team.yaml").write_text("service:\n  port: 8123\n")
     if own is not None:
         (tmp_path / SMOKE_DIR / "team-api.yaml").write_text(own)

@@ -19,6 +19,7 @@ from chartkit.delivery.changelog import (
     parse_changelog,
     read_changelog,
 )
+from helpers.repository import share_tools_and_cache
 
 ROOT = Path(__file__).resolve().parents[2]
 CHARTS = sorted(p.parent.name for p in (ROOT / "charts").glob("*/Chart.yaml"))
@@ -143,7 +144,7 @@ def test_chartkit_lint_fails_naming_a_charts_metadata_problem(
     for path in ("ci/tools.json", "values/eventstorming.yaml"):
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / path, repo / path)
-    (repo / ".tools").symlink_to(ROOT / ".tools")
+    share_tools_and_cache(repo, ROOT)
     entry = {"name": "es", "namespace": "es", "chart": "./charts/eventstorming"}
     (repo / "helmfile.yaml").write_text(
         yaml.safe_dump({"releases": [{**entry, "values": ["values/eventstorming.yaml"]}]})

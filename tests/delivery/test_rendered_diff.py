@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from chartkit.cli.main import main
+from helpers.repository import share_tools_and_cache
 
 ROOT = Path(__file__).resolve().parents[2]
 INVENTORY = {
@@ -57,7 +58,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         shutil.copy(ROOT / path, repo / path)
     helmfile = yaml.safe_dump(INVENTORY) + "---\n" + yaml.safe_dump(RELEASES, sort_keys=False)
     (repo / "helmfile.yaml").write_text(helmfile)
-    (repo / ".tools").symlink_to(ROOT / ".tools")  # the pinned helm (ignored by git)
+    share_tools_and_cache(repo, ROOT)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "config", "user.email", "ci@example.com")
     git(repo, "config", "user.name", "CI")

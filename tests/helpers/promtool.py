@@ -1,6 +1,9 @@
 """Prometheus' own promtool, from Python: check rule files, run rule unit tests, parse PromQL.
 
-promtool comes from Debian's `prometheus` package (scripts/install-tools installs it).
+promtool comes from Debian's `prometheus` package (scripts/install-tools installs it). Given
+an AnswerStore, `test_rules` keeps each run's exit code and output there, keyed by the
+promtool binary and the contents of the test files and the rule files they name: the same
+files give the same answer, so a later session reads it back instead of running promtool.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from chartkit.tools import yaml_io
+from chartkit.tools.answer_store import AnswerStore, binary_identity
+from chartkit.tools.disk_cache import digest
 from chartkit.tools.go_runtime import short_run_env
 from chartkit.tools.toolbox import ToolMissingError
 
@@ -63,7 +68,12 @@ class ParseProblem:
 class Promtool:
     """One promtool binary (default: the one on PATH)."""
 
-    def __init__(self, binary: str | Path | None = None, timeout_seconds: float = 60.0) -> None:
+    def __init__(
+        self,
+        binary: str | Path | None = None,
+        timeout_seconds: float = 60.0,
+        answers: AnswerStore | None = None,
+    ) -> None:
         found = str(binary) if binary else shutil.which("promtool")
         if not found or not Path(found).exists():
             raise ToolMissingError(
@@ -72,6 +82,7 @@ class Promtool:
             )
         self.binary = Path(found)
         self.timeout_seconds = timeout_seconds
+        self.answers = answers
 
     def run(self, *args: str, cwd: Path | None = None) -> PromtoolResult:
         command = (str(self.binary), *args)
@@ -104,7 +115,30 @@ class Promtool:
     def test_rules(self, *files: Path) -> PromtoolResult:
         """`promtool test rules`: unit tests (input series, expected alerts and samples)."""
         paths = [Path(f) for f in files]
-        return self.run("test", "rules", *(p.name for p in paths), cwd=paths[0].parent)
+        key = self._test_key(paths) if self.answers else None
+        kept = self.answers.read(key) if self.answers and key else None
+        if kept is not None:
+            return PromtoolResult(
+                tuple(kept["command"]), kept["returncode"], kept["stdout"], kept["stderr"]
+            )
+        result = self.run("test", "rules", *(p.name for p in paths), cwd=paths[0].parent)
+        if self.answers and key:
+            self.answers.write(key, {**result.__dict__, "command": list(result.command)})
+        return result
+
+    def _test_key(self, paths: Sequence[Path]) -> str | None:
+        """The answer's key: None when a test file names a rule file that is not a plain
+        file beside it (a glob, or missing: promtool then says so itself)."""
+        parts: list[bytes | str] = ["test rules", *binary_identity(self.binary)]
+        for path in paths:
+            text = path.read_bytes()
+            parts += [path.name, text]
+            for rule_file in yaml_io.load(text.decode()).get("rule_files") or []:
+                rule_path = path.parent / str(rule_file)
+                if not rule_path.is_file():
+                    return None
+                parts += [str(rule_file), rule_path.read_bytes()]
+        return digest(parts)
 
     def parse(self, expressions: Sequence[Expression]) -> list[ParseProblem]:
         """Every expression that does not parse, with promtool's message.

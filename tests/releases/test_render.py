@@ -238,13 +238,13 @@ def test_renderer_with_real_helm_renders_each_request_once(
         ),
     )
     rendered: list[tuple[str, str]] = []
-    original = Helm.template
+    original = Helm.template_text
 
     def counting(self: Helm, chart: Any, release: str, **options: Any) -> Any:
         rendered.append((self.binary.parent.name, release))
         return original(self, chart, release, **options)
 
-    monkeypatch.setattr(Helm, "template", counting)
+    monkeypatch.setattr(Helm, "template_text", counting)
     renderer = Renderer(repo_root)
     default = Toolbox(repo_root).default_helm_version()
     small = renderer.render(chart, release="demo")

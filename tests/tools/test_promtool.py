@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from chartkit.tools.answer_store import AnswerStore
 from chartkit.tools.toolbox import ToolMissingError
 from helpers.promtool import Expression, Promtool, write_yaml
 
@@ -69,3 +70,36 @@ def test_promtool_runs_without_gos_collector_unless_the_user_sets_gogc(
     assert Promtool(fake).run("x").stdout.strip() == "GOGC=off GOMEMLIMIT=512MiB"
     monkeypatch.setenv("GOGC", "200")
     assert Promtool(fake).run("x").stdout.strip() == "GOGC=200 GOMEMLIMIT=512MiB"
+
+
+def test_test_rules_answers_are_kept_by_the_files_contents(tmp_path: Path) -> None:
+    """With an AnswerStore, a later run of the same test and rule files reads the answer
+    back; a changed rule file or test file runs promtool again."""
+    fake = tmp_path / "promtool"
+    fake.write_text(f'#!/bin/sh\necho "$*" >> {tmp_path}/calls\necho SUCCESS\nexit 3\n')
+    fake.chmod(0o755)
+    work = tmp_path / "work"
+    work.mkdir()
+    write_yaml(work / "rules.yaml", {"groups": []})
+    test = write_yaml(work / "t.yaml", {"rule_files": ["rules.yaml"], "tests": []})
+
+    def run() -> tuple[int, str]:
+        result = Promtool(fake, answers=AnswerStore(tmp_path / "answers")).test_rules(test)
+        return result.returncode, result.stdout
+
+    def calls() -> int:
+        return len((tmp_path / "calls").read_text().splitlines())
+
+    assert run() == run() == (3, "SUCCESS\n")
+    assert calls() == 1
+    write_yaml(work / "rules.yaml", {"groups": [{"name": "g", "rules": []}]})
+    run()
+    assert calls() == 2
+    write_yaml(
+        work / "t.yaml", {"rule_files": ["rules.yaml"], "tests": [], "evaluation_interval": "1m"}
+    )
+    run()
+    assert calls() == 3
+    write_yaml(work / "t.yaml", {"rule_files": ["missing.yaml"], "tests": []})
+    run(), run()
+    assert calls() == 5  # a rule file that is not there: nothing kept

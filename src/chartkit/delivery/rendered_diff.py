@@ -44,6 +44,7 @@ from chartkit.releases.helmfile import (
 from chartkit.releases.inventory import Inventory, load
 from chartkit.releases.manifest import Object
 from chartkit.releases.render import Renderer
+from chartkit.tools.disk_cache import DiskCache
 from chartkit.tools.helm import HelmError
 from chartkit.tools.toolbox import Toolbox
 
@@ -199,7 +200,13 @@ def rendered_diff(root: Path, base: str, toolbox: Toolbox | None = None) -> list
     with base_worktree(root, base) as base_root:
         before = load_or_none(base_root)
         targets = affected_targets(root, base, files, head, before)
-        sides = ((before, Renderer(base_root, toolbox)), (head, Renderer(root, toolbox)))
+        # one disk cache for both sides: its entries are keyed by the contents they come
+        # from, and the base's temporary worktree has none of its own
+        cache = DiskCache.of_repository(root)
+        sides = (
+            (before, Renderer(base_root, toolbox, disk_cache=cache)),
+            (head, Renderer(root, toolbox, disk_cache=cache)),
+        )
         # helm runs as a process of its own: a thread per core keeps every core busy
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             return list(pool.map(lambda target: diff_target(target, sides), targets))

@@ -20,9 +20,10 @@ from typing import Any
 from chartkit.releases.crds import crd_catalog, crd_catalog_key
 from chartkit.releases.inventory import Overlay, Release
 from chartkit.releases.manifest import Manifest
+from chartkit.releases.render_cache import CachedRefusal, RenderCache
 from chartkit.tools.disk_cache import DiskCache
 from chartkit.tools.go_runtime import short_run_env
-from chartkit.tools.helm import Helm, HelmError
+from chartkit.tools.helm import Helm, HelmError, parse_objects
 from chartkit.tools.toolbox import Toolbox
 
 ReleaseRender = tuple[Release, Overlay | None, str | None]  # release, overlay, helm version
@@ -72,8 +73,12 @@ class Renderer:
         toolbox: Toolbox | None = None,
         disk_cache: DiskCache | None = None,
         workers: int | None = None,
+        render_cache: RenderCache | None = None,
     ) -> None:
+        """render_cache: keep helm's answers on disk between runs (the test suite's choice;
+        chartkit's commands render anew every time)."""
         self.root = root
+        self.render_cache = render_cache
         self.toolbox = toolbox or Toolbox(root)
         self.disk_cache = disk_cache or DiskCache.of_repository(root)
         self.workers = workers or default_workers()
@@ -194,15 +199,44 @@ class Renderer:
         return (candidate if candidate.is_absolute() else self.root / candidate).resolve()
 
     def _render(self, request: RenderRequest) -> Manifest | HelmError:
+        helm = self.helm(request.helm_version)
+        key = self._cache_key(helm, request)
+        answer = self.render_cache.read(key) if self.render_cache and key else None
+        if answer is None:
+            try:
+                answer = helm.template_text(
+                    request.chart,
+                    request.release,
+                    namespace=request.namespace,
+                    values_files=request.values_files,
+                    set_values=json.loads(request.set_values_json),
+                    api_versions=request.api_versions,
+                )
+            except HelmError as error:
+                if error.returncode < 0:
+                    return error  # a killed or timed-out helm says nothing of the chart
+                answer = CachedRefusal(tuple(error.command), error.returncode, error.stderr)
+            if self.render_cache and key:
+                self.render_cache.write(key, answer)
+        if isinstance(answer, CachedRefusal):
+            return HelmError(answer.command, answer.returncode, answer.stderr)
+        return Manifest(objects=tuple(parse_objects(answer)))
+
+    def _cache_key(self, helm: Helm, request: RenderRequest) -> str | None:
+        """The render cache's key for the request; None without a cache, or when a file it
+        reads is gone (helm then says what is missing)."""
+        if self.render_cache is None:
+            return None
         try:
-            objects = self.helm(request.helm_version).template(
+            return self.render_cache.key(
+                helm.binary,
                 request.chart,
+                request.values_files,
                 request.release,
-                namespace=request.namespace,
-                values_files=request.values_files,
-                set_values=json.loads(request.set_values_json),
-                api_versions=request.api_versions,
+                request.namespace,
+                request.set_values_json,
+                "\n".join(request.api_versions),
+                request.helm_version,
             )
-        except HelmError as error:
-            return error
-        return Manifest(objects=tuple(objects))
+        except OSError:
+            return None
