@@ -163,3 +163,13 @@ def test_a_damaged_entry_is_rendered_again(root: Path) -> None:
     entry.write_text('{"stdout": ')
     assert fresh(root).render("web").names("ConfigMap") == ["web"]
     assert len(calls(root)) == 2
+
+
+def test_a_values_file_outside_the_repository_is_rendered_every_time(
+    root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = write(tmp_path_factory.mktemp("elsewhere") / "x.yaml", "size: small\n")
+    for _ in range(2):
+        fresh(root).render("web", values_files=[outside])
+    assert len(calls(root)) == 2
+    assert not (root / "cache").exists()

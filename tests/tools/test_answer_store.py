@@ -30,7 +30,7 @@ def test_an_unwritable_directory_only_costs_speed(tmp_path: Path) -> None:
     assert store.read("k1") is None
 
 
-def test_past_the_limit_the_older_half_goes(
+def test_past_the_limit_the_half_used_longest_ago_goes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(answer_store, "MAX_ENTRIES", 4)
@@ -38,9 +38,10 @@ def test_past_the_limit_the_older_half_goes(
         (tmp_path / f"old-{index}.json").write_text("{}")
         os.utime(tmp_path / f"old-{index}.json", ns=(index + 1, index + 1))
     store = AnswerStore(tmp_path)
+    assert store.read("old-0") == {}  # read: used now
     store.write("new", {})
     left = sorted(path.name for path in tmp_path.glob("*.json"))
-    assert left == ["new.json", "old-2.json", "old-3.json", "old-4.json"]
+    assert left == ["new.json", "old-0.json", "old-3.json", "old-4.json"]
     store.write("newer", {})  # once per store: no second pruning
     assert len(list(tmp_path.glob("*.json"))) == 5
 

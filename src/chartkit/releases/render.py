@@ -223,9 +223,13 @@ class Renderer:
         return Manifest(objects=tuple(parse_objects(answer)))
 
     def _cache_key(self, helm: Helm, request: RenderRequest) -> str | None:
-        """The render cache's key for the request; None without a cache, or when a file it
-        reads is gone (helm then says what is missing)."""
+        """The render cache's key for the request; None without a cache, for a chart or
+        values file outside the repository (a test's temporary file, written anew by every
+        run), or when a file it reads is gone (helm then says what is missing)."""
         if self.render_cache is None:
+            return None
+        root = self.root.resolve()
+        if not all(path.is_relative_to(root) for path in (request.chart, *request.values_files)):
             return None
         try:
             return self.render_cache.key(

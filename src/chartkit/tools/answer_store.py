@@ -4,8 +4,9 @@ by the callers that ask for the same answers again and again (the test suite).
 
 Entries are written to a temporary file and renamed into place, so parallel processes
 (pytest workers) never read half an entry; a damaged entry reads as none, and a directory
-that cannot be written only costs speed. An entry is never stale, only unused: once a
-store holds more than MAX_ENTRIES, the older half goes. Deleting the directory is safe.
+that cannot be written only costs speed. An entry is never stale, only unused: reading an
+entry marks it used (its modification time), and once a store holds more than MAX_ENTRIES
+the least recently used half goes. Deleting the directory is safe.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-MAX_ENTRIES = 20_000
+MAX_ENTRIES = 6_000
 
 
 class AnswerStore:
@@ -28,8 +29,10 @@ class AnswerStore:
         self._pruned = False
 
     def read(self, key: str) -> dict[str, Any] | None:
+        path = self.directory / f"{key}.json"
         try:
-            entry = json.loads((self.directory / f"{key}.json").read_bytes())
+            entry = json.loads(path.read_bytes())
+            os.utime(path)  # used now: pruning keeps it
         except (OSError, ValueError):
             return None
         return entry if isinstance(entry, dict) else None
@@ -50,7 +53,7 @@ class AnswerStore:
                 os.unlink(temporary)
 
     def _prune_once(self) -> None:
-        """Once per store object: past MAX_ENTRIES, remove the older half of the entries."""
+        """Once per store object: past MAX_ENTRIES, remove the half used longest ago."""
         if self._pruned:
             return
         self._pruned = True
