@@ -5,9 +5,10 @@ An entry holds what helm printed (its stdout, or its exit code and stderr when i
 and is keyed by a digest of everything that decides it: every file of the chart directory
 (its charts/ dependencies followed through their symlinks), the values files' contents, the
 --set-json values, release name, namespace and --api-versions, the helm binary (version,
-path, size, modification time) and this module's own code. Helm renders with no cluster
-and no clock (chartkit gitops' safety scan refuses `lookup`, `now` and random values in
-the charts), so the same key gives the same text. Storage: chartkit.tools.answer_store.
+path, size, modification time) and the code that asks helm (this module, render.py and
+helm.py). Helm renders with no cluster and no clock (chartkit gitops' safety scan refuses
+`lookup`, `now` and random values in the charts), so the same key gives the same text.
+Storage: chartkit.tools.answer_store.
 
 chartkit's commands never read this cache: what they check is always rendered anew.
 """
@@ -18,10 +19,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from chartkit.tools import helm
 from chartkit.tools.answer_store import AnswerStore, binary_identity
 from chartkit.tools.disk_cache import CACHE_DIR, digest
 
-_CODE = Path(__file__).read_bytes()
+# the code that asks helm (render.py builds the request, helm.py the command line) and this
+# module: a change to any of them renders everything again
+_CODE = b"".join(
+    path.read_bytes()
+    for path in (Path(__file__), Path(__file__).with_name("render.py"), Path(helm.__file__))
+)
 
 
 @dataclass(frozen=True)
