@@ -20,7 +20,7 @@ import yaml
 from chartkit import cli
 from chartkit.cli import render_command
 from chartkit.releases.inventory import find_root
-from helpers.repository import share_tools_and_cache
+from helpers.repository import run_chartkit, share_tools_and_cache
 
 ROOT = find_root(Path(__file__).parent)
 TEAM = yaml.safe_load((ROOT / "values/univprepai.yaml").read_text())
@@ -252,16 +252,7 @@ def test_a_closed_stdout_pipe_ends_quietly_in_process(repo, capsys, monkeypatch)
 
 
 def chartkit(repo: Path, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    return subprocess.run(
-        [sys.executable, "-m", "chartkit.cli", *args],
-        cwd=repo,
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=300,
-        **options,
-    )
+    return run_chartkit(repo, *args, stderr=subprocess.PIPE, **options)
 
 
 def test_plan_json_into_a_closed_pipe_is_no_broken_pipe_traceback(repo) -> None:

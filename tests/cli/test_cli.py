@@ -8,7 +8,6 @@ streams and what a command imports.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,34 +19,16 @@ import yaml
 
 from chartkit.cli.main import build_parser, main
 from chartkit.releases.inventory import find_root
-from helpers.repository import share_tools_and_cache
+from helpers.repository import api_release, copy_charts_and_ci, run_chartkit, write_inventory
 
 ROOT = find_root()
 
 
 def make_repo(tmp_path: Path, values: dict) -> Path:
     """A repository with one api release whose values file is `values`."""
-    repo = tmp_path / "repo"
-    shutil.copytree(ROOT / "charts", repo / "charts", symlinks=True)
-    shutil.copytree(ROOT / "ci", repo / "ci")
-    (repo / "values" / "env").mkdir(parents=True)
-    for overlay in (ROOT / "values" / "env").glob("*.yaml"):
-        shutil.copy(overlay, repo / "values" / "env" / overlay.name)
-    share_tools_and_cache(repo, ROOT)
+    repo = copy_charts_and_ci(tmp_path / "repo")
     (repo / "values" / "team.yaml").write_text(yaml.safe_dump(values))
-    inventory = {
-        "releases": [
-            {
-                "name": "team-api",
-                "namespace": "team",
-                "chart": "./charts/api",
-                "values": ["values/team.yaml", "values/env/{{ .Environment.Name }}.yaml"],
-                "missingFileHandler": "Info",
-            }
-        ]
-    }
-    environments = {"environments": {"default": {}, "dev": {}, "prod": {}}}
-    (repo / "helmfile.yaml").write_text(yaml.safe_dump_all([environments, inventory]))
+    write_inventory(repo, [api_release("team-api", "team", "values/team.yaml")])
     return repo
 
 
@@ -78,15 +59,7 @@ def chartkit(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 
 
 def chartkit_process(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    return subprocess.run(
-        [sys.executable, "-m", "chartkit.cli", *args],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_chartkit(repo, *args)
 
 
 GOOD_VALUES = yaml.safe_load((ROOT / "values" / "univprepai.yaml").read_text())

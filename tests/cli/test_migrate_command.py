@@ -4,7 +4,6 @@ keys, renders a complete release once its tag is pinned; comments and order are 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from chartkit.checks import policy
 from chartkit.cli.main import main
 from chartkit.releases.inventory import find_root, load
 from chartkit.releases.manifest import container
-from helpers.repository import share_tools_and_cache
+from helpers.repository import copy_charts_and_ci
 
 ROOT = find_root(Path(__file__).parent)
 GUIDE = """\
@@ -188,10 +187,7 @@ def test_what_cannot_be_done_mechanically_is_named_by_line_and_left(
 
 def repo_with(tmp_path: Path, values: str) -> Path:
     """A repository whose one release, team-api of charts/api, uses values/team.yaml."""
-    repo = tmp_path / "repo"
-    shutil.copytree(ROOT / "charts", repo / "charts", symlinks=True)
-    shutil.copytree(ROOT / "ci", repo / "ci")
-    share_tools_and_cache(repo, ROOT)
+    repo = copy_charts_and_ci(tmp_path / "repo", env_overlays=False)
     (repo / "values").mkdir()
     (repo / "values" / "team.yaml").write_text(values)
     release = {"name": "team-api", "namespace": "team", "chart": "./charts/api"}

@@ -6,17 +6,13 @@ by an HPA."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from chartkit.releases.inventory import find_root
-from helpers.repository import share_tools_and_cache
+from helpers.repository import api_release, copy_charts_and_ci, run_chartkit, write_inventory
 
 ROOT = find_root()
 TEAM = yaml.safe_load((ROOT / "values" / "univprepai.yaml").read_text())
@@ -33,41 +29,15 @@ RELEASES = {
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
-    repo = tmp_path_factory.mktemp("weights") / "repo"
-    shutil.copytree(ROOT / "charts", repo / "charts", symlinks=True)
-    shutil.copytree(ROOT / "ci", repo / "ci")
-    shutil.copytree(ROOT / "values" / "env", repo / "values" / "env")
-    share_tools_and_cache(repo, ROOT)
-    releases = []
+    repo = copy_charts_and_ci(tmp_path_factory.mktemp("weights") / "repo")
     for name, change in RELEASES.items():
         values = {**TEAM, "fullnameOverride": name, "serviceName": name, **change}
         (repo / "values" / f"{name}.yaml").write_text(yaml.safe_dump(values))
-        releases.append(
-            {
-                "name": name,
-                "namespace": "team",
-                "chart": "./charts/api",
-                "values": [f"values/{name}.yaml", "values/env/{{ .Environment.Name }}.yaml"],
-                "missingFileHandler": "Info",
-            }
-        )
-    environments = {"environments": {"default": {}, "dev": {}, "prod": {}}}
-    (repo / "helmfile.yaml").write_text(
-        yaml.safe_dump(environments) + "---\n" + yaml.safe_dump({"releases": releases})
-    )
+    write_inventory(repo, [api_release(name, "team", f"values/{name}.yaml") for name in RELEASES])
     return repo
 
 
-def chartkit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    return subprocess.run(
-        [sys.executable, "-m", "chartkit.cli", *args],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+chartkit = run_chartkit
 
 
 def lines(stderr: str, prefix: str) -> dict[str, str]:

@@ -4,7 +4,6 @@ answers, what it reports."""
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from chartkit.releases.manifest import describe
 from chartkit.releases.render import Renderer
 from chartkit.tools.kubectl import Kubectl
 from chartkit.tools.toolbox import Toolbox
+from helpers.repository import run_chartkit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -380,14 +380,7 @@ def test_kubeconfig_hint() -> None:
 
 
 def chartkit(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "chartkit.cli", "verify", *args],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "KUBECONFIG": ""},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_chartkit(ROOT, "verify", *args, env={"KUBECONFIG": ""}, timeout=120)
 
 
 def test_verify_command_without_a_cluster(tmp_path: Path) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from chartkit.delivery import changes
 from chartkit.delivery.git import ChangesError, merge_base
 from chartkit.delivery.version_bump import version_problems
 from chartkit.releases.chart_version import parse_version
+from helpers.repository import run_chartkit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -346,14 +345,7 @@ def test_semver_ordering() -> None:
 def chartkit(
     repo: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "chartkit.cli", "changed", *args],
-        cwd=repo,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_chartkit(repo, "changed", *args, env=env, timeout=120)
 
 
 def test_changed_command(repo: Path, tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-import sys
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,20 +19,14 @@ from chartkit.delivery.chart_archives import archives_in
 from chartkit.releases.inventory import Inventory
 from chartkit.releases.render import Renderer
 from chartkit.tools.helm import Helm, HelmError
+from helpers.repository import run_chartkit
 
 ROOT = Path(__file__).resolve().parents[2]
 APPLICATION_CHARTS = ["api", "codebeaker", "ecp-tenant", "eventstorming", "r-analytics"]
 
 
 def chartkit(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "chartkit.cli", *args],
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_chartkit(cwd, *args)
 
 
 @pytest.fixture(scope="module")
