@@ -16,6 +16,7 @@ from chartkit.releases.render import Renderer, crd_api_versions
 from chartkit.tools.disk_cache import DiskCache
 from chartkit.tools.helm import Helm, HelmError
 from chartkit.tools.toolbox import Toolbox
+from helpers.fake_helm import helm_calls, install_fake_helm, write
 
 # A fake helm: appends "<version> <argv>" to .tools/helm/calls, prints one ConfigMap named
 # after the release, and fails for any chart whose path contains "broken".
@@ -53,22 +54,9 @@ metadata: {name: not-a-crd}
 """
 
 
-def write(path: Path, text: str, mode: int | None = None) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    if mode is not None:
-        path.chmod(mode)
-    return path
-
-
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    write(
-        tmp_path / "ci/tools.json",
-        '{"default_helm": "0.0.1", "helm": {"0.0.1": {}, "0.0.2": {}}}',
-    )
-    for version in ("0.0.1", "0.0.2"):
-        write(tmp_path / f".tools/helm/{version}/helm", FAKE_HELM, 0o755)
+    install_fake_helm(tmp_path, FAKE_HELM)
     write(tmp_path / "ci/crds/widgets.yaml", CRD)
     write(tmp_path / "ci/crds/README.md", "kind: CustomResourceDefinition\n")
     for chart in ("web", "broken"):
@@ -76,11 +64,6 @@ def root(tmp_path: Path) -> Path:
     write(tmp_path / "values/a.yaml", "{}\n")
     write(tmp_path / "values/env/prod.yaml", "{}\n")
     return tmp_path
-
-
-def calls(root: Path) -> list[str]:
-    log = root / ".tools/helm/calls"
-    return log.read_text().splitlines() if log.exists() else []
 
 
 # -- crd_api_versions ---------------------------------------------------------------------------
@@ -128,23 +111,23 @@ def test_same_request_renders_once(root: Path) -> None:
     assert renderer.render("web") is first
     assert renderer.render("charts/web", release="web", namespace="default") is first
     assert renderer.render(root / "charts/web", helm_version="0.0.1") is first
-    assert calls(root) == [f"0.0.1 template web {root / 'charts/web'} --namespace default"]
+    assert helm_calls(root) == [f"0.0.1 template web {root / 'charts/web'} --namespace default"]
 
 
 def test_set_values_key_order_does_not_matter(root: Path) -> None:
     renderer = Renderer(root)
     first = renderer.render("web", set_values={"a": 1, "b": {"c": [1, 2]}})
     assert renderer.render("web", set_values={"b": {"c": [1, 2]}, "a": 1}) is first
-    assert len(calls(root)) == 1
+    assert len(helm_calls(root)) == 1
     renderer.render("web", set_values={"a": 2, "b": {"c": [1, 2]}})
-    assert len(calls(root)) == 2
+    assert len(helm_calls(root)) == 2
 
 
 def test_values_paths_are_resolved_against_the_root(root: Path) -> None:
     renderer = Renderer(root)
     first = renderer.render("web", values_files=["values/a.yaml"])
     assert renderer.render("web", values_files=[root / "values/a.yaml"]) is first
-    (call,) = calls(root)
+    (call,) = helm_calls(root)
     assert f"--values {root / 'values/a.yaml'}" in call
 
 
@@ -165,16 +148,16 @@ def test_each_option_is_part_of_the_request(root: Path, change: dict[str, Any]) 
     base = renderer.render("web")
     changed = renderer.render("web", **change)
     assert changed is not base
-    assert len(calls(root)) == 2
+    assert len(helm_calls(root)) == 2
     assert renderer.render("web", **change) is changed
-    assert len(calls(root)) == 2
+    assert len(helm_calls(root)) == 2
 
 
 def test_helm_version_selects_the_binary(root: Path) -> None:
     renderer = Renderer(root)
     renderer.render("web", helm_version="0.0.2")
     renderer.render("web")
-    assert [call.split()[0] for call in calls(root)] == ["0.0.2", "0.0.1"]
+    assert [call.split()[0] for call in helm_calls(root)] == ["0.0.2", "0.0.1"]
     assert renderer.helm("0.0.2") is renderer.helm("0.0.2")
 
 
@@ -186,7 +169,7 @@ def test_render_failures_are_cached_and_raised_again(root: Path) -> None:
         renderer.render("broken")
     assert second.value is first.value
     assert "broken/templates/x.yaml: boom" in first.value.stderr
-    assert len(calls(root)) == 1
+    assert len(helm_calls(root)) == 1
 
 
 def test_render_release_uses_overlay_last_and_the_platform_api_versions(root: Path) -> None:
@@ -201,15 +184,15 @@ def test_render_release_uses_overlay_last_and_the_platform_api_versions(root: Pa
     manifest = renderer.render_release(release, overlay)
     assert manifest.names("ConfigMap") == ["web-prod"]
     assert renderer.render_release(release, overlay) is manifest
-    (call,) = calls(root)
+    (call,) = helm_calls(root)
     assert call == (
         f"0.0.1 template web-prod {root / 'charts/web'} --namespace shop"
         f" --values {root / 'values/a.yaml'} --values {root / 'values/env/prod.yaml'}"
         " --api-versions example.com/v2 --api-versions example.com/v2/Widget"
     )
     renderer.render_release(release, None, helm_version="0.0.2")
-    assert calls(root)[1].startswith("0.0.2 template web-prod ")
-    assert "env/prod.yaml" not in calls(root)[1]
+    assert helm_calls(root)[1].startswith("0.0.2 template web-prod ")
+    assert "env/prod.yaml" not in helm_calls(root)[1]
 
 
 def test_chart_path(root: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 from chartkit.releases.render import Renderer
 from chartkit.releases.render_cache import RenderCache
 from chartkit.tools.helm import HelmError
+from helpers.fake_helm import helm_calls, install_fake_helm, write
 
 # A fake helm: logs each call, prints a ConfigMap holding the release, namespace, the first
 # values file and a template's text; refuses charts whose path contains "broken", and is
@@ -29,21 +30,9 @@ printf 'data:\\n  template: "%s"\\n  values: "%s"\\n' "$(cat "$3/templates/cm.ya
 """
 
 
-def write(path: Path, text: str, mode: int | None = None) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    if mode is not None:
-        path.chmod(mode)
-    return path
-
-
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    write(
-        tmp_path / "ci/tools.json", '{"default_helm": "0.0.1", "helm": {"0.0.1": {}, "0.0.2": {}}}'
-    )
-    for version in ("0.0.1", "0.0.2"):
-        write(tmp_path / f".tools/helm/{version}/helm", FAKE_HELM, 0o755)
+    install_fake_helm(tmp_path, FAKE_HELM)
     (tmp_path / "ci/crds").mkdir(parents=True)
     write(tmp_path / "charts/common/templates/_x.tpl", "{{/* one */}}\n")
     for chart in ("web", "broken", "killed"):
@@ -53,11 +42,6 @@ def root(tmp_path: Path) -> Path:
         (tmp_path / f"charts/{chart}/charts/common").symlink_to("../../common")
     write(tmp_path / "values/a.yaml", "size: small\n")
     return tmp_path
-
-
-def calls(root: Path) -> list[str]:
-    log = root / ".tools/helm/calls"
-    return log.read_text().splitlines() if log.exists() else []
 
 
 def fresh(root: Path) -> Renderer:
@@ -70,10 +54,10 @@ def test_a_later_run_answers_from_the_cache_without_helm(root: Path) -> None:
     again = fresh(root).render("web", values_files=["values/a.yaml"])
     assert again.objects == first.objects
     assert again.get("ConfigMap", "web")["data"] == {"template": "v1", "values": "size: small"}
-    assert len(calls(root)) == 1
+    assert len(helm_calls(root)) == 1
     assert Renderer(root).render_cache is None  # commands render anew
     Renderer(root).render("web", values_files=["values/a.yaml"])
-    assert len(calls(root)) == 2
+    assert len(helm_calls(root)) == 2
 
 
 def change_template(root: Path) -> dict:
@@ -133,10 +117,10 @@ def test_whatever_decides_the_render_renders_it_again(root: Path, change) -> Non
     for touched in ("values/a.yaml", "charts/web/templates/cm.yaml"):
         os.utime(root / touched, ns=(1, 1))  # a touched file alone changes nothing
     fresh(root).render("web", values_files=["values/a.yaml"])
-    assert len(calls(root)) == 1
+    assert len(helm_calls(root)) == 1
     options = {"values_files": ["values/a.yaml"], **change(root)}
     fresh(root).render("web", **options)
-    assert len(calls(root)) == 2
+    assert len(helm_calls(root)) == 2
 
 
 def test_a_refusal_is_kept_and_raised_again_as_helm_said_it(root: Path) -> None:
@@ -144,7 +128,7 @@ def test_a_refusal_is_kept_and_raised_again_as_helm_said_it(root: Path) -> None:
         fresh(root).render("broken")
     with pytest.raises(HelmError) as again:
         fresh(root).render("broken")
-    assert len(calls(root)) == 1
+    assert len(helm_calls(root)) == 1
     assert (again.value.returncode, again.value.stderr) == (1, first.value.stderr)
     assert "schema" in again.value.stderr
     assert again.value.command == first.value.command
@@ -154,7 +138,7 @@ def test_a_killed_helm_is_not_kept(root: Path) -> None:
     for _ in range(2):
         with pytest.raises(HelmError):
             fresh(root).render("killed")
-    assert len(calls(root)) == 2
+    assert len(helm_calls(root)) == 2
 
 
 def test_a_damaged_entry_is_rendered_again(root: Path) -> None:
@@ -162,7 +146,7 @@ def test_a_damaged_entry_is_rendered_again(root: Path) -> None:
     (entry,) = (root / "cache").glob("*.json")
     entry.write_text('{"stdout": ')
     assert fresh(root).render("web").names("ConfigMap") == ["web"]
-    assert len(calls(root)) == 2
+    assert len(helm_calls(root)) == 2
 
 
 def test_a_values_file_outside_the_repository_is_rendered_every_time(
@@ -171,5 +155,5 @@ def test_a_values_file_outside_the_repository_is_rendered_every_time(
     outside = write(tmp_path_factory.mktemp("elsewhere") / "x.yaml", "size: small\n")
     for _ in range(2):
         fresh(root).render("web", values_files=[outside])
-    assert len(calls(root)) == 2
+    assert len(helm_calls(root)) == 2
     assert not (root / "cache").exists()
