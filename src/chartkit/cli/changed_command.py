@@ -8,21 +8,14 @@ import os
 import sys
 from pathlib import Path
 
+from chartkit.cli.base_revision import add_base_arguments, base_revision
 from chartkit.delivery.changes import analyse, everything, github_output
-from chartkit.delivery.git import ChangesError, merge_base, resolve
+from chartkit.delivery.git import ChangesError
 from chartkit.delivery.version_bump import version_problems
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--target-branch",
-        default="origin/main",
-        help="branch the change goes to; the merge base with HEAD is the base "
-        "(default: origin/main)",
-    )
-    parser.add_argument(
-        "--base", help="compare with this revision instead of a merge base (e.g. a push's before)"
-    )
+    add_base_arguments(parser)
     parser.add_argument(
         "--all", action="store_true", help="treat every chart and release as changed"
     )
@@ -41,11 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, root: Path) -> int:
     try:
-        if args.all:
-            changes = everything(root)
-        else:
-            base = resolve(root, args.base) if args.base else merge_base(root, args.target_branch)
-            changes = analyse(root, base)
+        changes = everything(root) if args.all else analyse(root, base_revision(args, root))
     except ChangesError as error:
         print(f"chartkit changed: {error}", file=sys.stderr)
         return 2

@@ -9,18 +9,14 @@ import os
 import sys
 from pathlib import Path
 
+from chartkit.cli.base_revision import add_base_arguments, base_revision
 from chartkit.delivery.diff_report import markdown_summary, text_report
-from chartkit.delivery.git import ChangesError, merge_base, resolve
+from chartkit.delivery.git import ChangesError
 from chartkit.delivery.rendered_diff import rendered_diff
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--base", help="compare with this revision (a commit, tag or branch)")
-    parser.add_argument(
-        "--target-branch",
-        default="origin/main",
-        help="without --base: the merge base of HEAD and this branch (default origin/main)",
-    )
+    add_base_arguments(parser)
     parser.add_argument(
         "--github-summary",
         action="store_true",
@@ -30,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, root: Path) -> int:
     try:
-        base = resolve(root, args.base) if args.base else merge_base(root, args.target_branch)
+        base = base_revision(args, root)
         diffs = rendered_diff(root, base)
     except ChangesError as error:
         print(f"chartkit diff: {error}", file=sys.stderr)
