@@ -18,6 +18,7 @@ from chartkit.cluster.smoke import SmokeRun
 from chartkit.cluster.smoke_config import load_plan
 from chartkit.cluster.smoke_context import SmokeContext
 from chartkit.cluster.smoke_results import SmokeResult
+from chartkit.cluster.smoke_upgrade import UpgradeFrom
 from chartkit.releases.inventory import Inventory
 from chartkit.releases.render import Renderer
 from chartkit.tools.helm import Helm, HelmError
@@ -247,16 +248,21 @@ def fake() -> FakeCluster:
 RELEASES = ["seedtest-api", "r-analytics", "codebeaker", "eventstorming"]
 
 
-def run(
+def run_smoke(
     repo_root: Path,
     inventory: Inventory,
     renderer: Renderer,
     fake: FakeCluster,
     tmp_path: Path,
     names: list[str] = RELEASES,
+    upgrade_from: dict[str, UpgradeFrom] | None = None,
+    parallel: int = 3,
 ) -> tuple[dict[str, SmokeResult], list[str]]:
+    """The smoke run of `names` against the fake cluster (installing each release named in
+    upgrade_from from its base chart first); the results and the lines it printed."""
     ctx, lines = context(repo_root, inventory, renderer, fake, tmp_path)
-    results = SmokeRun(ctx).run([inventory.release(n) for n in names], parallel=3)
+    ctx.upgrade_from = upgrade_from or {}
+    results = SmokeRun(ctx).run([inventory.release(n) for n in names], parallel=parallel)
     return results, lines
 
 
@@ -267,7 +273,7 @@ def steps(result: SmokeResult) -> list[str]:
 def test_every_release_goes_through_every_step(
     repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
 ) -> None:
-    results, lines = run(repo_root, inventory, renderer, fake, tmp_path)
+    results, lines = run_smoke(repo_root, inventory, renderer, fake, tmp_path)
     for result in results.values():
         assert result.ok, result.summary()
     common = ["namespace", "install", "test", "upgrade", "rollback", "uninstall"]
@@ -309,7 +315,7 @@ def test_every_release_goes_through_every_step(
 def test_namespaces_are_labelled_and_deleted(
     repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
 ) -> None:
-    run(repo_root, inventory, renderer, fake, tmp_path)
+    run_smoke(repo_root, inventory, renderer, fake, tmp_path)
     assert set(fake.namespaces) == {"seedtest", "codebeaker", "eventstorming"}
     for labels in fake.namespaces.values():
         assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
@@ -327,7 +333,7 @@ def helm_calls(fake: FakeCluster, release: str) -> list[list[str]]:
 def test_helm_commands(
     repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
 ) -> None:
-    run(repo_root, inventory, renderer, fake, tmp_path)
+    run_smoke(repo_root, inventory, renderer, fake, tmp_path)
     install, test, upgrade, rollback, uninstall = helm_calls(fake, "eventstorming")
     assert install[:7] == [
         "upgrade",
@@ -359,7 +365,7 @@ def test_helm_commands(
 def test_rollout_releases_use_the_legacy_wait_and_a_new_tag(
     repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
 ) -> None:
-    results, _ = run(repo_root, inventory, renderer, fake, tmp_path)
+    results, _ = run_smoke(repo_root, inventory, renderer, fake, tmp_path)
     install, _, upgrade, rollback, _ = helm_calls(fake, "seedtest-api")
     assert "--wait=legacy" in install and "--wait=legacy" in rollback
     assert upgrade[upgrade.index("--set-json") + 1] == f'image.tag="{NEW_TAG}"'
@@ -374,7 +380,7 @@ def test_rollout_releases_use_the_legacy_wait_and_a_new_tag(
 def test_releases_of_a_namespace_install_makers_of_secrets_first(
     repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
 ) -> None:
-    run(repo_root, inventory, renderer, fake, tmp_path)
+    run_smoke(repo_root, inventory, renderer, fake, tmp_path)
     seedtest = [
         (call[0], call[2] if call[0] == "upgrade" else call[1])
         for call in fake.helm_calls
@@ -389,7 +395,7 @@ def test_releases_of_a_namespace_install_makers_of_secrets_first(
 def test_shared_volume_file_goes_from_the_api_to_a_worker_and_stays_in_the_claim(
     repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
 ) -> None:
-    results, _ = run(repo_root, inventory, renderer, fake, tmp_path, ["codebeaker"])
+    results, _ = run_smoke(repo_root, inventory, renderer, fake, tmp_path, ["codebeaker"])
     result = results["codebeaker"]
     assert result.ok, result.summary()
     execs = [c for c in fake.kubectl.calls if c[0] == "exec"]
@@ -412,7 +418,7 @@ def test_a_failed_step_stops_its_release_collects_diagnostics_and_still_uninstal
     repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
 ) -> None:
     fake.fail_helm[("test", "eventstorming")] = "Error: pod eventstorming-test-connection failed"
-    results, lines = run(repo_root, inventory, renderer, fake, tmp_path)
+    results, lines = run_smoke(repo_root, inventory, renderer, fake, tmp_path)
     result = results["eventstorming"]
     assert not result.ok
     assert steps(result) == ["namespace", "install", "test", "uninstall"]
@@ -445,7 +451,7 @@ def test_a_namespace_the_smoke_tests_did_not_create_is_not_touched(
     repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
 ) -> None:
     fake.namespaces["eventstorming"] = {"team": "eventstorming"}
-    results, _ = run(repo_root, inventory, renderer, fake, tmp_path, ["eventstorming"])
+    results, _ = run_smoke(repo_root, inventory, renderer, fake, tmp_path, ["eventstorming"])
     step = results["eventstorming"].steps[0]
     assert (step.name, step.ok) == ("namespace", False)
     assert "exists and was not created by the smoke tests" in step.detail
@@ -492,7 +498,7 @@ def test_kubectl_failures_in_diagnostics_are_recorded_not_raised(
 ) -> None:
     fake.fail_helm[("upgrade", "eventstorming")] = "Error: context deadline exceeded"
     fake.kubectl.handlers["get events"] = failure("the server is currently unable to respond")
-    results, _ = run(repo_root, inventory, renderer, fake, tmp_path, ["eventstorming"])
+    results, _ = run_smoke(repo_root, inventory, renderer, fake, tmp_path, ["eventstorming"])
     text = results["eventstorming"].diagnostics.read_text()
     assert "## events in eventstorming (failed)" in text
     assert "the server is currently unable to respond" in text
@@ -512,7 +518,7 @@ def test_a_failed_install_is_still_uninstalled(
         return ""
 
     fake.helm_run = failing_install  # type: ignore[method-assign]
-    results, _ = run(repo_root, inventory, renderer, fake, tmp_path, ["eventstorming"])
+    results, _ = run_smoke(repo_root, inventory, renderer, fake, tmp_path, ["eventstorming"])
     result = results["eventstorming"]
     assert [(s.name, s.ok) for s in result.steps] == [
         ("namespace", True),
@@ -535,7 +541,7 @@ def test_nothing_to_uninstall_when_helm_recorded_nothing(
         return out
 
     fake.helm_run = no_record  # type: ignore[method-assign]
-    results, _ = run(repo_root, inventory, renderer, fake, tmp_path, ["eventstorming"])
+    results, _ = run_smoke(repo_root, inventory, renderer, fake, tmp_path, ["eventstorming"])
     uninstall = results["eventstorming"].step("uninstall")
     assert uninstall is not None and uninstall.ok and uninstall.detail == "nothing installed"
     assert not any(call[0] == "uninstall" for call in fake.helm_calls)
@@ -556,7 +562,7 @@ def test_a_namespace_left_terminating_by_a_kept_cluster_is_waited_for(
         return out
 
     fake.kubectl.handlers["get namespace"] = terminating
-    results, _ = run(repo_root, inventory, renderer, fake, tmp_path, ["eventstorming"])
+    results, _ = run_smoke(repo_root, inventory, renderer, fake, tmp_path, ["eventstorming"])
     assert results["eventstorming"].ok
     assert "wait namespace/eventstorming --for=delete --timeout=300s" in fake.kubectl.commands()
 
@@ -578,7 +584,7 @@ def test_a_kept_clusters_volume_is_made_afresh(
 def test_long_commands_stream_their_output_prefixed_with_the_release(
     repo_root: Path, inventory: Inventory, renderer: Renderer, fake: FakeCluster, tmp_path: Path
 ) -> None:
-    _, lines = run(repo_root, inventory, renderer, fake, tmp_path)
+    _, lines = run_smoke(repo_root, inventory, renderer, fake, tmp_path)
     said = [
         '[eventstorming] Release "eventstorming" has been upgraded. Happy Helming!',
         "[eventstorming] NAME: eventstorming",

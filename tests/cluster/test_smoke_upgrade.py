@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_smoke_run import FakeCluster, context, helm_calls, steps
+from test_smoke_run import FakeCluster, helm_calls, run_smoke, steps
 
-from chartkit.cluster.smoke import SmokeRun
 from chartkit.cluster.smoke_results import SmokeResult
 from chartkit.cluster.smoke_upgrade import UpgradeFrom, upgrade_sources
 from chartkit.delivery.changes import analyse
@@ -45,7 +44,7 @@ def base_copy(tmp_path: Path, chart: str, version: str | None = None) -> Path:
     return base
 
 
-def run(
+def run_upgrades(
     repo_root: Path,
     inventory: Inventory,
     renderer: Renderer,
@@ -53,10 +52,9 @@ def run(
     tmp_path: Path,
     sources: dict[str, UpgradeFrom],
 ) -> tuple[dict[str, SmokeResult], list[str]]:
-    ctx, lines = context(repo_root, inventory, renderer, fake, tmp_path)
-    ctx.upgrade_from = sources
-    releases = [inventory.release(name) for name in sources]
-    return SmokeRun(ctx).run(releases, parallel=2), lines
+    """The smoke run of the releases in `sources`, each installed from its base first."""
+    names = list(sources)
+    return run_smoke(repo_root, inventory, renderer, fake, tmp_path, names, sources, parallel=2)
 
 
 def test_a_changed_charts_release_is_installed_from_the_base_chart_then_upgraded(
@@ -66,7 +64,7 @@ def test_a_changed_charts_release_is_installed_from_the_base_chart_then_upgraded
     base = base_copy(tmp_path, "api")
     releases = [inventory.release("eventstorming"), inventory.release("seedtest-api")]
     sources = upgrade_sources(repo_root, base, "abc123", releases, ["eventstorming", "api"])
-    results, _ = run(repo_root, inventory, renderer, fake, tmp_path, sources)
+    results, _ = run_upgrades(repo_root, inventory, renderer, fake, tmp_path, sources)
     for result in results.values():
         assert result.ok, result.summary()
     assert steps(results["eventstorming"]) == [
@@ -113,7 +111,7 @@ def test_a_new_chart_or_a_major_version_is_not_upgraded_from_the_base(
         ),
         "eventstorming": UpgradeFrom(None, "chart eventstorming did not exist at abc123"),
     }
-    results, lines = run(repo_root, inventory, renderer, fake, tmp_path, sources)
+    results, lines = run_upgrades(repo_root, inventory, renderer, fake, tmp_path, sources)
     for name, source in sources.items():
         step = results[name].step("install-base")
         assert step is not None and step.ok and step.detail == f"skipped: {source.reason}"
@@ -133,7 +131,7 @@ def test_a_base_chart_refusing_the_values_fails_its_step_clearly(
     sources = upgrade_sources(
         repo_root, base, "abc123", [inventory.release("eventstorming")], ["eventstorming"]
     )
-    results, _ = run(repo_root, inventory, renderer, fake, tmp_path, sources)
+    results, _ = run_upgrades(repo_root, inventory, renderer, fake, tmp_path, sources)
     result = results["eventstorming"]
     assert steps(result) == ["namespace", "install-base"]
     step = result.step("install-base")
@@ -185,7 +183,7 @@ def test_the_base_chart_comes_from_a_temporary_worktree_and_renders_with_the_hea
             repo, base_root, base[:12], inventory.releases, changes.affected_charts
         )
         assert sources["eventstorming"].chart == base_root / "charts" / "eventstorming"
-        results, _ = run(repo, inventory, renderer, fake, tmp_path, sources)
+        results, _ = run_upgrades(repo, inventory, renderer, fake, tmp_path, sources)
     assert not base_root.exists()
     result = results["eventstorming"]
     assert result.ok, result.summary()
