@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from chartkit.releases.chart_metadata import chart_metadata
 from chartkit.releases.inventory import Inventory, Release
 
 _RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$")
@@ -25,7 +26,7 @@ def application_charts(root: Path) -> list[str]:
     names = []
     for chart_file in sorted((root / "charts").glob("*/Chart.yaml")):
         try:
-            kind = (yaml.safe_load(chart_file.read_text()) or {}).get("type", "application")
+            kind = chart_metadata(chart_file.parent).get("type", "application")
         except yaml.YAMLError:
             kind = "application"
         if kind != "library":

@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from chartkit.releases.chart_metadata import chart_metadata
+
 CHANGELOG = "CHANGELOG.md"
 CHANGES_ANNOTATION = "artifacthub.io/changes"
 CHANGE_KINDS = ("added", "changed", "deprecated", "removed", "fixed", "security")
@@ -131,7 +133,7 @@ def changes_annotation(entry: Entry) -> str:
 def metadata_problems(chart_dir: Path) -> list[str]:
     """What the chart's Chart.yaml and CHANGELOG.md lack or disagree on."""
     where = f"charts/{chart_dir.name}/Chart.yaml"
-    chart = yaml.safe_load((chart_dir / "Chart.yaml").read_text()) or {}
+    chart = chart_metadata(chart_dir)
     problems = [
         f"{where}: `{key}` is missing (every chart names its maintainers, home and sources)"
         for key in REQUIRED_METADATA

@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from chartkit.delivery.git import changed_files, show
 from chartkit.delivery.import_graph import import_graph, imported_modules, package_modules
+from chartkit.releases.chart_metadata import chart_metadata
 from chartkit.releases.helmfile import release_entries
 
 DOCS_PATTERNS = ("*.md",)
@@ -90,7 +89,7 @@ def chart_dependencies(root: Path) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for chart_yaml in sorted((root / "charts").glob("*/Chart.yaml")):
         chart = chart_yaml.parent
-        document = yaml.safe_load(chart_yaml.read_text()) or {}
+        document = chart_metadata(chart)
         deps: set[str] = set()
         for dep in document.get("dependencies") or []:
             repository = str(dep.get("repository") or "")

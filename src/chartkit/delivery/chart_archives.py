@@ -23,10 +23,10 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
+from chartkit.releases.chart_metadata import chart_metadata
 from chartkit.tools.helm import Helm, HelmError
 
 PACKAGE_DIR = Path("build") / "charts"
@@ -55,10 +55,6 @@ class ChartArchive:
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def chart_metadata(chart_dir: Path) -> dict[str, Any]:
-    return yaml.safe_load((chart_dir / "Chart.yaml").read_text()) or {}
 
 
 def file_dependencies(chart_dir: Path) -> list[tuple[str, str, Path]]:

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chartkit.checks.podsecurity import Level, most_permissive, namespace_manifest, required_level
+from chartkit.releases.chart_metadata import chart_metadata
 from chartkit.releases.inventory import Inventory, Release
 from chartkit.releases.manifest import Object
 from chartkit.releases.render import Renderer
@@ -175,7 +174,7 @@ def _planned(
             f"release {release.name} renders cluster-scoped {', '.join(outside)}: the GitOps "
             "project allows Namespaces only; install such objects with the platform instead"
         )
-    chart = yaml.safe_load((release.chart / "Chart.yaml").read_text())
+    chart = chart_metadata(release.chart)
     values = [*release.values, *([overlay] if overlay else [])]
     return PlannedRelease(
         name=release.name,

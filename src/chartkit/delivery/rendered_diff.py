@@ -22,8 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import yaml
-
 from chartkit.delivery.changes import (
     changed_charts,
     chart_dependencies,
@@ -34,7 +32,7 @@ from chartkit.delivery.git import changed_files, show
 from chartkit.delivery.immutable_fields import ImmutableChange
 from chartkit.delivery.object_diff import ADDED, CHANGED, REMOVED, ObjectChange, object_changes
 from chartkit.delivery.worktree import base_worktree
-from chartkit.releases.chart_version import major_raised
+from chartkit.releases.chart_version import chart_version, major_raised
 from chartkit.releases.helmfile import (
     INVENTORY_FILE,
     OVERLAY_DIR,
@@ -119,9 +117,8 @@ def render(inventory: Inventory | None, renderer: Renderer, target: Target) -> R
     if target.environment not in inventory.environments:
         return Render(problem=f"absent: no environment {target.environment}")
     release = inventory.release(target.release)
-    chart = yaml.safe_load((release.chart / "Chart.yaml").read_text()) or {}
     side = Render(
-        chart=release.chart_name, version=str(chart.get("version")), namespace=release.namespace
+        chart=release.chart_name, version=chart_version(release.chart), namespace=release.namespace
     )
     try:
         manifest = renderer.render_release(

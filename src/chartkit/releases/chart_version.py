@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import semver
-import yaml
+
+from chartkit.releases.chart_metadata import chart_metadata
 
 
 def parse_version(text: str) -> semver.Version:
@@ -18,7 +19,7 @@ def parse_version(text: str) -> semver.Version:
 
 def chart_version(chart_dir: Path) -> str:
     """The `version` of the chart in chart_dir."""
-    return str((yaml.safe_load((chart_dir / "Chart.yaml").read_text()) or {}).get("version"))
+    return str(chart_metadata(chart_dir).get("version"))
 
 
 def major_raised(before: str | None, after: str | None) -> bool:
