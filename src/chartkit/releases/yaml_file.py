@@ -2,8 +2,8 @@
 found (helm, like every YAML loader, silently keeps the last one), and a file that cannot be
 read or parsed raises YamlFileError, one line naming the file, line and column.
 
-The loader is libyaml's C loader when PyYAML has it (the pure-Python one otherwise) with a
-mapping constructor that checks each mapping's keys before building it.
+The loader is the one chartkit.tools.yaml_io reads with (libyaml's C loader when PyYAML has
+it) with a mapping constructor that checks each mapping's keys before building it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import Any
 
 import yaml
 
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from chartkit.tools import yaml_io
+
+_BaseLoader = yaml_io.safe_loader_class()
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 

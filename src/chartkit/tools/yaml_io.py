@@ -51,6 +51,12 @@ def _fast_classes() -> tuple[type, type]:
     return loader, _block_dumper(dumper)
 
 
+def safe_loader_class() -> type:
+    """The safe loader class this module reads with, for loaders built on it (libyaml's
+    CSafeLoader when PyYAML has it)."""
+    return _fast_classes()[0]
+
+
 def load(text: str) -> Any:
     """One YAML document, as yaml.safe_load reads it."""
     try:
