@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from chartkit.cli.base_revision import add_base_arguments, base_revision
+from chartkit.cli.github_files import append_to_github_file
 from chartkit.delivery.changes import analyse, everything, github_output
 from chartkit.delivery.git import ChangesError
 from chartkit.delivery.version_bump import version_problems
@@ -47,13 +47,10 @@ def run(args: argparse.Namespace, root: Path) -> int:
         print("releases to smoke-test:" + ("" if changes.releases else " (none)"))
         for release in changes.releases:
             print(f"  {release}: {changes.reasons[release]}")
-    if args.github_output:
-        target = os.environ.get("GITHUB_OUTPUT")
-        if not target:
-            print("chartkit changed: --github-output needs GITHUB_OUTPUT set", file=sys.stderr)
-            return 2
-        with open(target, "a", encoding="utf-8") as stream:
-            stream.write(github_output(changes) + "\n")
+    if args.github_output and not append_to_github_file(
+        "changed", "--github-output", "GITHUB_OUTPUT", github_output(changes) + "\n"
+    ):
+        return 2
     if args.check_versions and not args.all:
         problems = version_problems(root, changes.base, changes.changed_charts)
         for problem in problems:

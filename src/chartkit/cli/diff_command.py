@@ -5,11 +5,11 @@ place (unless the chart's major version went up) or a release that no longer ren
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from chartkit.cli.base_revision import add_base_arguments, base_revision
+from chartkit.cli.github_files import append_to_github_file
 from chartkit.delivery.diff_report import markdown_summary, text_report
 from chartkit.delivery.git import ChangesError
 from chartkit.delivery.rendered_diff import rendered_diff
@@ -34,13 +34,10 @@ def run(args: argparse.Namespace, root: Path) -> int:
     for line in text_report(diffs, base):
         print(line)
     problems = [problem for diff in diffs for problem in diff.problems()]
-    if args.github_summary:
-        target = os.environ.get("GITHUB_STEP_SUMMARY")
-        if not target:
-            print("chartkit diff: --github-summary needs GITHUB_STEP_SUMMARY set", file=sys.stderr)
-            return 2
-        with open(target, "a", encoding="utf-8") as stream:
-            stream.write(markdown_summary(diffs, base))
+    if args.github_summary and not append_to_github_file(
+        "diff", "--github-summary", "GITHUB_STEP_SUMMARY", markdown_summary(diffs, base)
+    ):
+        return 2
     for problem in problems:
         print(f"chartkit diff: {problem}", file=sys.stderr)
     return 1 if problems else 0
