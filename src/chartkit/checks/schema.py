@@ -70,12 +70,8 @@ class SchemaValidator:
 
     def warm_up(self, kinds: Iterable[tuple[str, str]]) -> Iterator[str]:
         """Steps that make the first validations faster, a few milliseconds each, to run
-        while waiting for helm: the core definitions of each version, then the validators
-        of these (apiVersion, kind)s."""
+        while waiting for helm: the validators of these (apiVersion, kind)s."""
         try:
-            for kube_version in self.kube_versions:
-                self.fast.registry(kube_version)
-                yield f"definitions {kube_version}"
             for api_version, kind in kinds:
                 self.fast.prepare(api_version, kind)
                 yield f"{api_version} {kind}"

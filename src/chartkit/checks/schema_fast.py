@@ -20,13 +20,16 @@ the disk cache, keyed by the definitions file's contents and this module's code.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 
-from chartkit.checks.schema_sources import DEFINITIONS_URI, SchemaSources, core_schema_dir
+from chartkit.checks.schema_sources import DEFINITIONS_URI, SchemaSources
+from chartkit.checks.schema_units import CoreUnits, ForeignReference, Units
 from chartkit.tools.disk_cache import digest
 
 OBJECT_META = f"{DEFINITIONS_URI}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
@@ -88,10 +91,14 @@ def fast_schema(node: Any) -> Any:
     return converted
 
 
-def compile_fast(schema: dict[str, Any], registry: Any = None, prepared: bool = False) -> Any:
+def compile_fast(schema: dict[str, Any] | str, registry: Any = None, prepared: bool = False) -> Any:
     """A jsonschema-rs validator that checks what jsonschema checks: formats are not
     asserted, patterns match as in Python (`prepared`: the schema already went through
-    fast_schema). None when jsonschema-rs refuses the schema."""
+    fast_schema; a str is such a schema as JSON text, which jsonschema-rs parses itself,
+    faster than Python builds the dict and hands it over). None when jsonschema-rs
+    refuses the schema."""
+    if isinstance(schema, str):
+        prepared = True
     cls = jsonschema_rs.validator_cls_for(schema) if "$schema" in schema else None
     cls = cls or jsonschema_rs.Draft202012Validator
     try:
@@ -105,6 +112,11 @@ def compile_fast(schema: dict[str, Any], registry: Any = None, prepared: bool = 
         return None
 
 
+def as_text(schema: Any) -> str:
+    """A prepared schema as the JSON text compile_fast takes."""
+    return json.dumps(schema, separators=(",", ":"))
+
+
 def fast_is_valid(validator: Any, instance: Any) -> bool:
     if validator is None:
         return False
@@ -115,31 +127,21 @@ def fast_is_valid(validator: Any, instance: Any) -> bool:
 
 
 class FastSchemas:
-    """jsonschema-rs validators for every kind and Kubernetes version, compiled once (a
-    CRD's once for all versions: its schema is the same)."""
+    """jsonschema-rs validators for every kind and Kubernetes version, compiled once: a
+    CRD's once for all versions (its schema is the same), a core kind's once per distinct
+    unit (chartkit.checks.schema_units)."""
 
     def __init__(self, kube_versions: list[str], sources: SchemaSources) -> None:
         self.kube_versions = list(kube_versions)
         self.sources = sources
-        self._registries: dict[str, Any] = {}
+        self._units: CoreUnits | None = None
         self._validators: dict[tuple[str, str, str], Any] = {}
 
-    def registry(self, kube_version: str) -> Any:
-        """The core definitions of one Kubernetes minor, which every core schema refers to."""
-        if kube_version not in self._registries:
-            cache = self.sources.disk_cache
-            path = core_schema_dir(kube_version) / "_definitions.json"
-            key = digest([cache.files_digest([path]), Path(__file__).read_bytes()])
-            definitions = cache.json(
-                f"k8s-{kube_version}-definitions",
-                key,
-                lambda: fast_schema(self.sources.definitions(kube_version)),
-                keep=False,  # the registry holds them now: freed while helm still runs
-            )
-            self._registries[kube_version] = jsonschema_rs.Registry(
-                [(DEFINITIONS_URI, definitions)]
-            )
-        return self._registries[kube_version]
+    @property
+    def units(self) -> CoreUnits:
+        if self._units is None:
+            self._units = CoreUnits(self.kube_versions, self.sources, fast_schema, as_text)
+        return self._units
 
     def prepare(self, api_version: str, kind: str) -> None:
         """Compile what an object of this kind needs, for every version (before it comes)."""
@@ -178,19 +180,32 @@ class FastSchemas:
         if key not in self._validators:
             if custom:
                 schema = self._crd_schema(api_version, kind)
-                self._validators[key] = compile_fast(schema, prepared=True)
+                self._validators[key] = compile_fast(schema) if schema is not None else None
             else:
-                schema = self.sources.core_schema(kube_version, api_version, kind)
-                registry = self.registry(kube_version)
-                self._validators[key] = compile_fast(schema, registry) if schema else None
+                self._compile_units(
+                    api_version, kind, lambda: self.units.of_kind(api_version, kind)
+                )
         return self._validators[key]
 
-    def _crd_schema(self, api_version: str, kind: str) -> Any:
-        """A CRD's strict schema as fast_schema gives it, from an entry of its own in the disk
-        cache (one kind's schema, without descriptions: quick to read back)."""
+    def _compile_units(self, api_version: str, kind: str, units: Callable[[], Units]) -> None:
+        """The validator of every version, each distinct unit compiled once; None for all
+        when a unit cannot be built (jsonschema then decides, and says why)."""
+        try:
+            found = units()
+        except ForeignReference:
+            found = {"units": [], "versions": [None] * len(self.kube_versions)}
+        compiled = [compile_fast(text) for text in found["units"]]
+        for kube_version, index in zip(self.kube_versions, found["versions"], strict=True):
+            validator = compiled[index] if index is not None else None
+            self._validators[(kube_version, api_version, kind)] = validator
 
-        def build() -> Any:
-            return fast_schema(self.sources.crd_schema(api_version, kind))
+    def _crd_schema(self, api_version: str, kind: str) -> str | None:
+        """A CRD's strict schema as fast_schema gives it, in JSON text, from an entry of its
+        own in the disk cache (one kind's schema, without descriptions: quick to read)."""
+
+        def build() -> str | None:
+            schema = self.sources.crd_schema(api_version, kind)
+            return None if schema is None else as_text(fast_schema(schema))
 
         name = re.sub(r"[^A-Za-z0-9.-]", "_", f"crd-{api_version}-{kind}")
         key = digest([self.sources.crd_key, Path(__file__).read_bytes()])
@@ -209,5 +224,5 @@ class FastSchemas:
     def _ref_validator(self, kube_version: str, uri: str) -> Any:
         key = (kube_version, uri, "$ref")
         if key not in self._validators:
-            self._validators[key] = compile_fast({"$ref": uri}, self.registry(kube_version))
+            self._compile_units(uri, "$ref", lambda: self.units.of_ref(uri))
         return self._validators[key]
