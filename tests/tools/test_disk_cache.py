@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from pathlib import Path
 
 import pytest
 
+from chartkit.tools import disk_cache
 from chartkit.tools.disk_cache import DiskCache, digest, files_digest
 
 
@@ -89,27 +93,85 @@ def test_digests_change_with_any_part(tmp_path: Path) -> None:
     assert len(before) == 24
 
 
+def counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The .yaml files read from now on (the cache's own entries are .json)."""
+    reads: list[Path] = []
+    original = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        if self.suffix == ".yaml":
+            reads.append(self)
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    return reads
+
+
+def later(monkeypatch: pytest.MonkeyPatch, seconds: int = 10) -> None:
+    """The clock `seconds` ahead: files written now are settled by then."""
+    real = time.time_ns
+    monkeypatch.setattr(disk_cache.time, "time_ns", lambda: real() + seconds * 10**9)
+
+
 def test_a_cache_reads_unchanged_files_once_for_their_digest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "crd.yaml"
     path.write_text("kind: A\n")
-    cache = DiskCache(None)
+    later(monkeypatch)
+    cache = DiskCache(tmp_path / "cache")
     first = cache.files_digest([path])
     assert first == files_digest([path])
-    reads: list[Path] = []
-    original = Path.read_bytes
-
-    def counting(self: Path) -> bytes:
-        reads.append(self)
-        return original(self)
-
-    monkeypatch.setattr(Path, "read_bytes", counting)
+    reads = counting_reads(monkeypatch)
     assert cache.files_digest([path]) == first
+    # another process: the digest is on disk, the file is not read again
+    assert DiskCache(tmp_path / "cache").files_digest([path]) == first
     assert reads == []
     path.write_text("kind: Bigger\n")
     assert cache.files_digest([path]) != first
     assert reads == [path]
+
+
+def test_a_file_changed_in_place_is_read_again_whatever_its_size_and_mtime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "crd.yaml"
+    path.write_text("kind: A\n")
+    before = path.stat()
+    later(monkeypatch)
+    cache = DiskCache(tmp_path / "cache")
+    first = cache.files_digest([path])
+    time.sleep(0.01)
+    path.write_text("kind: B\n")  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the old mtime
+    assert DiskCache(tmp_path / "cache").files_digest([path]) != first  # ctime told
+
+
+def test_a_file_changed_just_now_is_hashed_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "crd.yaml"
+    path.write_text("kind: A\n")
+    cache = DiskCache(tmp_path / "cache")
+    first = cache.files_digest([path])
+    reads = counting_reads(monkeypatch)
+    assert DiskCache(tmp_path / "cache").files_digest([path]) == first
+    assert reads == [path]  # too recent to trust its state: a change may be hidden
+    assert not list((tmp_path / "cache").glob("file-digests-*.json"))
+
+
+def test_the_digests_of_deleted_files_are_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone, kept = tmp_path / "gone.yaml", tmp_path / "kept.yaml"
+    gone.write_text("a: 1\n")
+    kept.write_text("b: 2\n")
+    later(monkeypatch)
+    DiskCache(tmp_path / "cache").files_digest([gone])
+    gone.unlink()
+    DiskCache(tmp_path / "cache").files_digest([kept])
+    (entry,) = (tmp_path / "cache").glob("file-digests-*.json")
+    assert list(json.loads(entry.read_text())["value"]) == [str(kept)]
 
 
 def test_an_entry_read_with_keep_false_is_not_held_in_memory(tmp_path: Path) -> None:

@@ -16,11 +16,14 @@ import hashlib
 import json
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-CACHE_DIR = Path(".cache") / "chartkit"
+from chartkit.tools.cache_location import CACHE_DIRECTORY
+
+CACHE_DIR = Path(CACHE_DIRECTORY)
 _ENTRY_KEY = re.compile(r"[0-9a-f]{24}\.json")
 
 
@@ -38,8 +41,21 @@ def files_digest(paths: Iterable[Path]) -> str:
     """A digest of the files' names and contents, in the order given."""
     parts: list[bytes | str] = []
     for path in paths:
-        parts += [path.name, path.read_bytes()]
+        parts += [path.name, content_digest(path)]
     return digest(parts)
+
+
+def content_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# The content digest of each file read, by path, with what identifies the file's state:
+# size, modification and change times, inode (git's index does the same).
+_FILE_DIGESTS = "file-digests"
+_FILE_DIGESTS_KEY = digest(["path -> [size, mtime_ns, ctime_ns, inode, sha256]"])
+# A file changed this recently is hashed every time: another change within the clock's
+# granularity could leave its state as it is (git's "racily clean" entries).
+_SETTLED_NS = 2_000_000_000
 
 
 class DiskCache:
@@ -48,7 +64,6 @@ class DiskCache:
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
         self._memory: dict[tuple[str, str], Any] = {}
-        self._file_digests: dict[tuple[Any, ...], str] = {}
 
     @classmethod
     def of_repository(cls, root: Path) -> DiskCache:
@@ -64,13 +79,36 @@ class DiskCache:
         return value
 
     def files_digest(self, paths: Iterable[Path]) -> str:
-        """files_digest(paths), read once per cache while the files stay as they are (same
-        size and modification time): one run asks for the same key in several places."""
-        paths = list(paths)
-        stats = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths)
-        if stats not in self._file_digests:
-            self._file_digests[stats] = files_digest(paths)
-        return self._file_digests[stats]
+        """files_digest(paths), each file read and hashed again only when its state
+        changed (size, modification and change times, inode), as the cache's entry of
+        file digests records it: the CRDs are megabytes, read for every render's key."""
+        memo = self._digest_memo()
+        now = time.time_ns()
+        parts: list[bytes | str] = []
+        learned = False
+        for path in paths:
+            stat = path.stat()
+            state = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+            known = memo.get(str(path))
+            if known is not None and known[:4] == state:
+                content = known[4]
+            else:
+                content = content_digest(path)
+                if max(stat.st_mtime_ns, stat.st_ctime_ns) <= now - _SETTLED_NS:
+                    memo[str(path)] = [*state, content]
+                    learned = True
+            parts += [path.name, content]
+        if learned:
+            kept = {path: entry for path, entry in memo.items() if os.path.exists(path)}
+            self.write(_FILE_DIGESTS, _FILE_DIGESTS_KEY, kept)
+        return digest(parts)
+
+    def _digest_memo(self) -> dict[str, list[Any]]:
+        memo = self.read(_FILE_DIGESTS, _FILE_DIGESTS_KEY)
+        if not isinstance(memo, dict):
+            memo = {}
+            self._memory[(_FILE_DIGESTS, _FILE_DIGESTS_KEY)] = memo
+        return memo
 
     def read(self, name: str, key: str, keep: bool = True) -> Any:
         """The entry's value; None when there is none (or it is damaged)."""
