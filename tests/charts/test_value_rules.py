@@ -20,7 +20,7 @@ import pytest
 import yaml
 from refusals import names
 
-from chartkit import cli
+from chartkit.cli.main import main
 from helpers.helm_versions import HELMS
 from helpers.repository import share_tools_and_cache
 
@@ -332,7 +332,7 @@ def test_chartkit_render_reports_every_rule_naming_file_and_field(
 ) -> None:
     repo = rule_repo(tmp_path, repo_root)
     monkeypatch.chdir(repo)
-    assert cli.main(["render"]) == 1
+    assert main(["render"]) == 1
     output = capsys.readouterr()
     assert "Traceback" not in output.err
     sections = problems_by_release(output.err)

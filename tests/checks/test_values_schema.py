@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from chartkit import cli
 from chartkit.checks.values_schema import SchemaAssembler, SchemaSourceError
+from chartkit.cli.main import main
 
 
 def write(path: Path, document: Any) -> Path:
@@ -159,24 +159,24 @@ def test_a_renamed_key_that_is_still_a_key_is_refused(repo: Path) -> None:
 def test_write_then_check_and_stale_names_the_file(repo: Path, monkeypatch, capsys) -> None:
     other = write(repo / "charts" / "old" / "values.schema.json", '{"type": "object"}\n')
     monkeypatch.chdir(repo)
-    assert cli.main(["schema", "--check"]) == 1
+    assert main(["schema", "--check"]) == 1
     assert "charts/web/values.schema.json is stale: run `make docs`" in capsys.readouterr().err
-    assert cli.main(["schema"]) == 0
+    assert main(["schema"]) == 0
     assert capsys.readouterr().out == "schema: charts/web/values.schema.json\n"
-    assert cli.main(["schema", "--check"]) == 0
+    assert main(["schema", "--check"]) == 0
     # a part changes: every chart using it is stale again
     write(repo / "charts/common/schemas/size.json", {"type": "string"})
-    assert cli.main(["schema", "--check"]) == 1
+    assert main(["schema", "--check"]) == 1
     assert "charts/web/values.schema.json is stale" in capsys.readouterr().err
     # a chart without a source keeps its hand-written schema
-    assert cli.main(["schema"]) == 0
+    assert main(["schema"]) == 0
     assert other.read_text() == '{"type": "object"}\n'
 
 
 def test_a_bad_source_fails_the_command_without_a_traceback(repo: Path, monkeypatch, capsys):
     write(repo / "charts" / "web" / "values.schema.source.json", "{not json")
     monkeypatch.chdir(repo)
-    assert cli.main(["schema", "--check"]) == 2
+    assert main(["schema", "--check"]) == 2
     err = capsys.readouterr().err
     assert "chartkit schema:" in err and "values.schema.source.json: not valid JSON" in err
     assert "Traceback" not in err

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from chartkit import cli
 from chartkit.cli import render_command
+from chartkit.cli.main import main
 from chartkit.releases.inventory import find_root
 from helpers.repository import run_chartkit, share_tools_and_cache
 
@@ -61,7 +61,7 @@ def write_values(repo: Path, values: dict[str, Any] | str) -> Path:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
+    code = main(list(argv))
     out = capsys.readouterr()
     assert "Traceback" not in out.err + out.out
     return code, out.out, out.err
@@ -244,7 +244,7 @@ class ClosedPipe:
 
 def test_a_closed_stdout_pipe_ends_quietly_in_process(repo, capsys, monkeypatch) -> None:
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
-    assert cli.main(["plan", TENANT, "--json"]) == 1
+    assert main(["plan", TENANT, "--json"]) == 1
     assert capsys.readouterr().err == ""
 
 

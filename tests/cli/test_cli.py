@@ -127,6 +127,26 @@ def test_the_commands_in_the_order_help_lists_them() -> None:
     )
 
 
+def test_a_named_command_parses_with_its_own_parser_alone() -> None:
+    parser = build_parser("render")
+    assert "{render}" in parser.format_usage()
+    assert parser.parse_args(["render", "--strict"]).strict
+    assert "{render,migrate," in build_parser("").format_usage()  # listed, for --help
+
+
+def test_render_leaves_its_compiled_schemas_to_the_process_exit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chartkit.checks.release import ReleaseChecker
+    from chartkit.cli.process_scope import ProcessScope
+
+    repo = make_repo(tmp_path, GOOD_VALUES)
+    monkeypatch.chdir(repo)
+    scope = ProcessScope()
+    assert main(["render"], scope) == 0
+    assert [type(held) for held in scope._held] == [ReleaseChecker]
+
+
 def summaries(stdout: str) -> list[str]:
     return [line for line in stdout.splitlines() if " release(s) rendered to " in line]
 
@@ -203,6 +223,9 @@ def test_render_imports_only_what_rendering_needs(tmp_path: Path) -> None:
         "chartkit.cli.capacity_command",
         "chartkit.cli.verify_command",
         "chartkit.tools.readme_generator",
+        "chartkit.tools.streaming",  # the cluster commands' output only
+        "chartkit.checks.helm_refusals",  # only when helm refuses
+        "chartkit.releases.render_cache",  # the tests' cache
     }
     assert modules & unwanted == set()
 

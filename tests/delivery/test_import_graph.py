@@ -62,6 +62,7 @@ def test_chartkit_reads_as_its_packages() -> None:
     assert "chartkit.tools.helm" in graph["chartkit.releases.render"]
     assert graph["chartkit.tools.helm"] == {
         "chartkit.tools.durations",
+        "chartkit.tools.head_start",
         "chartkit.tools.streaming",
         "chartkit.tools.yaml_io",
     }

@@ -25,13 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chartkit.checks.helm_refusals import (
-    HELM,
-    SCHEMA,
-    pattern_messages,
-    read_lint,
-    read_refusal,
-)
 from chartkit.checks.redaction import Redactor
 from chartkit.checks.schema_fast import compile_fast, fast_is_valid
 from chartkit.releases.yaml_file import YamlDocument, YamlFileError, read_yaml
@@ -147,6 +140,8 @@ class ValuesChecker:
         output with lint=True), one masked line per problem naming the files and the field.
         What the per-file check reported already (`reported`) is left out: helm's schema
         check finds the same against the same schema."""
+        from chartkit.checks.helm_refusals import HELM, SCHEMA, read_lint, read_refusal
+
         patterns = self._pattern_messages(chart)
         problems = read_lint(stderr, patterns) if lint else read_refusal(stderr, patterns)
         fields = [p.field for p in reported]
@@ -164,6 +159,8 @@ class ValuesChecker:
         return [redact(f"{files}: {problem}") for problem in fresh]
 
     def _pattern_messages(self, chart: Path) -> dict[str, str]:
+        from chartkit.checks.helm_refusals import pattern_messages  # only for a refusal
+
         if chart not in self._patterns:
             schema_path = chart / "values.schema.json"
             schema = json.loads(schema_path.read_text()) if schema_path.exists() else {}

@@ -1,13 +1,11 @@
-"""The command line: argparse front end, one module per command (`*_command`), and the
-text they print (`release_table`, `capacity_tables`, `plan_text`, `texttable`).
+"""The command line: argparse front end (`main`), one module per command (`*_command`),
+and the text they print (`release_table`, `capacity_tables`, `plan_text`, `texttable`).
 
-`chartkit.cli:main` is the entry point (pyproject.toml, [project.scripts]); it is the one
-name this package's __init__ exports.
+`chartkit.cli.program:start` is the program (pyproject.toml, [project.scripts]; and
+`python -m chartkit.cli`); `chartkit.cli.main.main(argv)` runs a command in this process.
+This __init__ imports nothing: the program starts its first helm runs before anything
+else is loaded (chartkit.cli.program).
 
 May import: chartkit.tools, chartkit.releases, chartkit.checks, chartkit.sizing,
 chartkit.cluster, chartkit.delivery, chartkit.migration. Nothing imports this package.
 """
-
-from chartkit.cli.main import main
-
-__all__ = ["main"]

@@ -1,7 +1,5 @@
-"""`python -m chartkit.cli`: the same command line as `chartkit`."""
+"""`python -m chartkit.cli`: the same program as `chartkit`."""
 
-import sys
+from chartkit.cli.program import start
 
-from chartkit.cli.main import main
-
-sys.exit(main())
+start()

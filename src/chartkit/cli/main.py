@@ -8,12 +8,12 @@ the other commands bring in libraries the one at hand never uses).
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import os
 import sys
 from collections.abc import Sequence
 
+from chartkit.cli.process_scope import ProcessScope
 from chartkit.releases.inventory import InventoryError, find_root
 from chartkit.releases.yaml_file import YamlFileError
 from chartkit.tools.toolbox import ToolMissingError
@@ -74,11 +74,14 @@ COMMANDS = (
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser of every command, or only of `command` (the others then list in --help
-    but take no arguments of their own)."""
+    """The parser of every command (None), or of `command` alone (the command line names
+    it: no other is needed), or of none ("": every command listed, as `chartkit --help`
+    and a mistyped command show them, without their arguments)."""
     parser = argparse.ArgumentParser(prog="chartkit", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text, module_name in COMMANDS:
+        if command and command != name:
+            continue
         command_parser = sub.add_parser(name, help=help_text)
         if command is None or command == name:
             module = importlib.import_module(f"chartkit.cli.{module_name}")
@@ -87,46 +90,23 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command: `argv` from a caller in this process (tests), or None for the
-    program itself (the `chartkit` script, `python -m chartkit.cli`).
-
-    As the program, a run is short and ends the process: the cyclic garbage collector is
-    off (reference counting frees memory as usual; the collector would only scan the parsed
-    schemas and manifests over and over), and the process exits without freeing each
-    object one by one once the output is flushed.
-    """
-    if argv is not None:
-        return run(argv)
-    gc.disable()
-    try:
-        code = run(sys.argv[1:])
-    except SystemExit as exit:  # argparse: --help, a bad argument
-        code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 2)
-        if exit.code is not None and not isinstance(exit.code, int):
-            print(exit.code, file=sys.stderr)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:
-        code = code or _stdout_closed()
-    os._exit(code)
-
-
-def run(argv: Sequence[str]) -> int:
-    """Run one command. Bad input ends in one line per problem on stderr and exit 2 (or the
-    command's own code), never a traceback; so does a reader that closes the pipe early
+def main(argv: Sequence[str], scope: ProcessScope | None = None) -> int:
+    """Run one command, from the program (chartkit.cli.program) or a caller in this
+    process (tests); `scope`: what the process gives it (chartkit.cli.process_scope).
+    Bad input ends in one line per problem on stderr and exit 2 (or the command's own
+    code), never a traceback; so does a reader that closes the pipe early
     (`chartkit plan --json | head`)."""
     argv = list(argv)
     names = {name for name, _, _ in COMMANDS}
     command = next((word for word in argv[:1] if word in names), "")
     args = build_parser(command).parse_args(argv)
+    args.scope = scope or ProcessScope()
     try:
         code = int(args.handler(args, find_root()))
         sys.stdout.flush()  # a closed pipe shows here, inside the try
         return code
     except BrokenPipeError:
-        return _stdout_closed()
+        return stdout_closed()
     except KeyboardInterrupt:
         print("chartkit: interrupted", file=sys.stderr)
         return 130
@@ -151,7 +131,7 @@ def _refused(message: str) -> int:
     return 2
 
 
-def _stdout_closed() -> int:
+def stdout_closed() -> int:
     """The reader of stdout went away (Python's advice for SIGPIPE): point stdout at
     devnull, so the flush at exit raises nothing, and exit 1 as Python does on EPIPE."""
     devnull = os.open(os.devnull, os.O_WRONLY)

@@ -152,7 +152,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
         print(f"chartkit render: {error}", file=sys.stderr)
         return 2
     blocks = [[(release, overlay, args.helm) for release in releases] for overlay in overlays]
-    renderer = Renderer(root, workers=args.jobs)
+    renderer = Renderer(root, workers=args.jobs, head_start=args.scope.head_start)
     renderer.prefetch(render for block in blocks for render in block)
     try:
         return check_and_report(args, out_dir, renderer, blocks, started)
@@ -174,6 +174,7 @@ def check_and_report(
     from chartkit.cli import release_table  # noqa: F401  (print_block's table)
 
     checker = ReleaseChecker(renderer)
+    args.scope.hold(checker)  # its compiled schemas: the process exit drops them at once
     reports = checker.check_all(render for block in blocks for render in block)
     failed = warned = 0
     for index, block in enumerate(blocks):

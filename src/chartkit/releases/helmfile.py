@@ -18,10 +18,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from chartkit.releases.repository_root import INVENTORY_FILE
 from chartkit.releases.yaml_file import yaml_problem
 from chartkit.tools import yaml_io
 
-INVENTORY_FILE = "helmfile.yaml"
 OVERLAY_DIR = Path("values") / "env"
 DEFAULT_ENVIRONMENT = "default"
 OVERLAY_ENTRY = "values/env/{{ .Environment.Name }}.yaml"

@@ -24,6 +24,7 @@ from chartkit.releases.helmfile import (
     read_state,
 )
 from chartkit.releases.needs import in_order, parse_needs, resolve_needs
+from chartkit.releases.repository_root import repository_root
 
 # Helm release names: DNS-1123 labels of at most 53 characters.
 _RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$")
@@ -103,10 +104,10 @@ class Inventory:
 def find_root(start: Path | None = None) -> Path:
     """The repository root: the nearest directory upwards holding helmfile.yaml."""
     here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / INVENTORY_FILE).is_file():
-            return candidate
-    raise InventoryError(f"no {INVENTORY_FILE} in {here} or any parent directory")
+    found = repository_root(str(here))
+    if found is None:
+        raise InventoryError(f"no {INVENTORY_FILE} in {here} or any parent directory")
+    return Path(found)
 
 
 def load(root: Path) -> Inventory:

@@ -9,22 +9,24 @@ releases one after the other keeps every core busy and still sees them in its ow
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chartkit.releases.crds import crd_catalog, crd_catalog_key
 from chartkit.releases.inventory import Overlay, Release
 from chartkit.releases.manifest import Manifest
-from chartkit.releases.render_cache import CachedRefusal, RenderCache
 from chartkit.tools.disk_cache import DiskCache
 from chartkit.tools.go_runtime import short_run_env
+from chartkit.tools.head_start import HeadStart, available_cores
 from chartkit.tools.helm import Helm, HelmError, parse_objects
 from chartkit.tools.toolbox import Toolbox
+
+if TYPE_CHECKING:  # the tests' cache: the commands never load it
+    from chartkit.releases.render_cache import RenderCache
 
 ReleaseRender = tuple[Release, Overlay | None, str | None]  # release, overlay, helm version
 
@@ -58,10 +60,7 @@ def crd_api_versions(crd_dir: Path, cache: DiskCache | None = None) -> tuple[str
 
 def default_workers() -> int:
     """One helm process per core this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return available_cores()
 
 
 class Renderer:
@@ -74,11 +73,14 @@ class Renderer:
         disk_cache: DiskCache | None = None,
         workers: int | None = None,
         render_cache: RenderCache | None = None,
+        head_start: HeadStart | None = None,
     ) -> None:
         """render_cache: keep helm's answers on disk between runs (the test suite's choice;
-        chartkit's commands render anew every time)."""
+        chartkit's commands render anew every time). head_start: the helm runs the program
+        started early (chartkit.tools.head_start), each used when a render is that run."""
         self.root = root
         self.render_cache = render_cache
+        self.head_start = head_start
         self.toolbox = toolbox or Toolbox(root)
         self.disk_cache = disk_cache or DiskCache.of_repository(root)
         self.workers = workers or default_workers()
@@ -95,7 +97,9 @@ class Renderer:
             if version not in self._helms:
                 # template and lint: short runs (chartkit.tools.go_runtime)
                 binary = self.toolbox.helm(version)
-                self._helms[version] = Helm(binary, extra_env=short_run_env())
+                self._helms[version] = Helm(
+                    binary, extra_env=short_run_env(), head_start=self.head_start
+                )
             return self._helms[version]
 
     @property
@@ -201,26 +205,42 @@ class Renderer:
     def _render(self, request: RenderRequest) -> Manifest | HelmError:
         helm = self.helm(request.helm_version)
         key = self._cache_key(helm, request)
-        answer = self.render_cache.read(key) if self.render_cache and key else None
+        answer = self._cached_answer(key, helm, request) if key else self._answer(helm, request)
+        if isinstance(answer, HelmError):
+            return answer
+        return Manifest(objects=tuple(parse_objects(answer)))
+
+    def _answer(self, helm: Helm, request: RenderRequest) -> str | HelmError:
+        """helm's stdout, or its refusal."""
+        try:
+            return helm.template_text(
+                request.chart,
+                request.release,
+                namespace=request.namespace,
+                values_files=request.values_files,
+                set_values=json.loads(request.set_values_json),
+                api_versions=request.api_versions,
+            )
+        except HelmError as error:
+            return error
+
+    def _cached_answer(self, key: str, helm: Helm, request: RenderRequest) -> str | HelmError:
+        """helm's answer through the render cache (a killed or timed-out helm says nothing
+        of the chart, so it is not kept)."""
+        from chartkit.releases.render_cache import CachedRefusal
+
+        assert self.render_cache is not None
+        answer = self.render_cache.read(key)
         if answer is None:
-            try:
-                answer = helm.template_text(
-                    request.chart,
-                    request.release,
-                    namespace=request.namespace,
-                    values_files=request.values_files,
-                    set_values=json.loads(request.set_values_json),
-                    api_versions=request.api_versions,
-                )
-            except HelmError as error:
-                if error.returncode < 0:
-                    return error  # a killed or timed-out helm says nothing of the chart
-                answer = CachedRefusal(tuple(error.command), error.returncode, error.stderr)
-            if self.render_cache and key:
-                self.render_cache.write(key, answer)
+            answer = self._answer(helm, request)
+            if isinstance(answer, HelmError):
+                if answer.returncode < 0:
+                    return answer
+                answer = CachedRefusal(tuple(answer.command), answer.returncode, answer.stderr)
+            self.render_cache.write(key, answer)
         if isinstance(answer, CachedRefusal):
             return HelmError(answer.command, answer.returncode, answer.stderr)
-        return Manifest(objects=tuple(parse_objects(answer)))
+        return answer
 
     def _cache_key(self, helm: Helm, request: RenderRequest) -> str | None:
         """The render cache's key for the request; None without a cache, for a chart or

@@ -17,11 +17,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chartkit.tools import yaml_io
 from chartkit.tools.durations import parse_duration
-from chartkit.tools.streaming import LineOutput, run_streamed
+from chartkit.tools.head_start import HeadStart
+
+if TYPE_CHECKING:  # only the cluster commands stream: `template` never loads it
+    from chartkit.tools.streaming import LineOutput
 
 # Helm prints this when a chart's charts/common is a symlink to the library chart; it is
 # expected in this repository and only noise in error reports.
@@ -54,6 +57,7 @@ class Helm:
     kubeconfig: Path | None = None
     kube_context: str | None = None
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    head_start: HeadStart | None = field(default=None, compare=False)
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -94,6 +98,8 @@ class Helm:
         command = [str(self.binary), *args]
         limit = timeout or self.timeout_seconds
         if output is not None:
+            from chartkit.tools.streaming import run_streamed
+
             streamed = run_streamed(command, output, limit, env=self._env())
             if streamed.timed_out:
                 detail = f"timed out after {streamed.limit}s\n{streamed.stderr}"
@@ -101,16 +107,25 @@ class Helm:
             returncode, stdout, stderr = streamed.returncode, streamed.stdout, streamed.stderr
         else:
             try:
-                result = subprocess.run(
-                    command, capture_output=True, text=True, env=self._env(), timeout=limit
-                )
+                returncode, stdout, stderr = self._captured(command, limit)
             except subprocess.TimeoutExpired as expired:
                 raise HelmError(command, -1, f"timed out after {expired.timeout}s") from None
-            returncode, stdout, stderr = result.returncode, result.stdout, result.stderr
         if returncode != 0:
             detail = f"{stdout.rstrip()}\n{stderr}" if stdout_in_error else stderr
             raise HelmError(command, returncode, detail)
         return stdout, stderr
+
+    def _captured(self, command: list[str], limit: float) -> tuple[int, str, str]:
+        """(returncode, stdout, stderr): of the run the program started early when it is
+        this very one (chartkit.tools.head_start), else of a run started now."""
+        if self.head_start is not None:
+            claimed = self.head_start.claim(command, self.extra_env, limit)
+            if claimed is not None:
+                return claimed
+        result = subprocess.run(
+            command, capture_output=True, text=True, env=self._env(), timeout=limit
+        )
+        return result.returncode, result.stdout, result.stderr
 
     # -- commands ---------------------------------------------------------------------
 
