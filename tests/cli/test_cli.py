@@ -226,6 +226,7 @@ def test_render_imports_only_what_rendering_needs(tmp_path: Path) -> None:
         "chartkit.tools.streaming",  # the cluster commands' output only
         "chartkit.checks.helm_refusals",  # only when helm refuses
         "chartkit.releases.render_cache",  # the tests' cache
+        "concurrent.futures",  # the renders' pool is chartkit.tools.worker_pool
     }
     assert modules & unwanted == set()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import textwrap
-from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from chartkit.releases.render import Renderer, crd_api_versions
 from chartkit.tools.disk_cache import DiskCache
 from chartkit.tools.helm import Helm, HelmError
 from chartkit.tools.toolbox import Toolbox
+from chartkit.tools.worker_pool import Cancelled
 from helpers.fake_helm import helm_calls, install_fake_helm, write
 
 # A fake helm: appends "<version> <argv>" to .tools/helm/calls, prints one ConfigMap named
@@ -297,7 +297,7 @@ def test_close_drops_the_renders_not_started(root: Path) -> None:
     log = root / ".tools/helm/log"
     started = log.read_text().count("start") if log.exists() else 0
     assert started <= 1
-    with pytest.raises(CancelledError):
+    with pytest.raises(Cancelled):
         renderer.render_release(releases[-1])
 
 

@@ -34,8 +34,9 @@ def start() -> None:
     from chartkit.cli.main import main, stdout_closed
     from chartkit.cli.process_scope import ProcessScope
 
+    scope = ProcessScope(head_start)  # lives until os._exit: what it holds is never freed
     try:
-        code = main(argv, ProcessScope(head_start))
+        code = main(argv, scope)
     except SystemExit as exit:  # argparse: --help, a bad argument
         code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 2)
         if exit.code is not None and not isinstance(exit.code, int):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from chartkit.tools.go_runtime import short_run_env
 from chartkit.tools.head_start import HeadStart, available_cores
 from chartkit.tools.helm import Helm, HelmError, parse_objects
 from chartkit.tools.toolbox import Toolbox
+from chartkit.tools.worker_pool import Pending, WorkerPool
 
 if TYPE_CHECKING:  # the tests' cache: the commands never load it
     from chartkit.releases.render_cache import RenderCache
@@ -85,9 +85,9 @@ class Renderer:
         self.disk_cache = disk_cache or DiskCache.of_repository(root)
         self.workers = workers or default_workers()
         self._helms: dict[str, Helm] = {}
-        self._renders: dict[RenderRequest, Future[Manifest | HelmError]] = {}
+        self._renders: dict[RenderRequest, Pending[Manifest | HelmError]] = {}
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
         self._platform_api_versions: tuple[str, ...] | None = None
         self._default_helm_version: str | None = None
 
@@ -156,20 +156,20 @@ class Renderer:
         """Start rendering these releases in the pool, in order; render_release returns
         each when it is done."""
         for release, overlay, helm_version in renders:
-            self._future(self._release_request(release, overlay, helm_version))
+            self._pending(self._release_request(release, overlay, helm_version))
 
     def close(self) -> None:
         """Stop the pool: renders not started are dropped, running ones finish."""
         with self._lock:
             if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool.shutdown()
                 self._pool = None
 
     def rendered(
         self, release: Release, overlay: Overlay | None = None, helm_version: str | None = None
     ) -> bool:
         """Whether render_release would return at once (starting the render if need be)."""
-        return self._future(self._release_request(release, overlay, helm_version)).done()
+        return self._pending(self._release_request(release, overlay, helm_version)).done()
 
     def _release_request(
         self, release: Release, overlay: Overlay | None, helm_version: str | None
@@ -184,16 +184,16 @@ class Renderer:
             helm_version=helm_version or self.default_helm_version,
         )
 
-    def _future(self, request: RenderRequest) -> Future[Manifest | HelmError]:
+    def _pending(self, request: RenderRequest) -> Pending[Manifest | HelmError]:
         with self._lock:
             if request not in self._renders:
                 if self._pool is None:
-                    self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="helm")
-                self._renders[request] = self._pool.submit(self._render, request)
+                    self._pool = WorkerPool(self.workers, name="helm")
+                self._renders[request] = self._pool.submit(lambda: self._render(request))
             return self._renders[request]
 
     def _result(self, request: RenderRequest) -> Manifest:
-        result = self._future(request).result()
+        result = self._pending(request).result()
         if isinstance(result, HelmError):
             raise result
         return result
