@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chartkit.tools.head_start import HeadStart, read_plan, supported, write_plan
+from chartkit.tools.head_start import HeadStart, prune_plans, read_plan, supported, write_plan
 
 pytestmark = pytest.mark.skipif(not supported(), reason="head starts need Linux (memfd, pidfd)")
 KEY = ["/repo", "render", "seedtest-api"]
@@ -150,3 +150,31 @@ def test_a_run_inherits_no_descriptor_but_its_output(tmp_path: Path) -> None:
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+def test_plans_past_the_limit_go_least_recently_used_first(tmp_path: Path) -> None:
+    for index in range(5):
+        write_plan(str(tmp_path / f"{index}.plan"), KEY, [(["helm", "template"], {})])
+        os.utime(tmp_path / f"{index}.plan", ns=(index * 10**9, index * 10**9))
+    os.utime(tmp_path / "0.plan")  # used just now
+    prune_plans(str(tmp_path), keep=3)
+    assert sorted(p.name for p in tmp_path.glob("*.plan")) == ["0.plan", "3.plan", "4.plan"]
+
+
+def test_a_used_plan_is_marked_recently_used(tmp_path: Path) -> None:
+    command = [SHELL, "-c", "true"]
+    planned(tmp_path, command).finish()
+    (plan,) = tmp_path.glob("*.plan")
+    os.utime(plan, ns=(0, 0))
+    HeadStart.begin(str(tmp_path), KEY, anything).finish()
+    assert plan.stat().st_mtime > time.time() - 60
+
+
+def test_a_command_may_plan_fewer_runs_than_there_are_cores(tmp_path: Path) -> None:
+    commands = [[SHELL, "-c", f"echo {n}"] for n in range(3)]
+    first = HeadStart.begin(str(tmp_path), KEY, anything)
+    first.plan_at_most(1)  # render --jobs 1
+    for command in commands:
+        first.claim(command, {}, 10)
+    first.finish()
+    assert HeadStart.begin(str(tmp_path), KEY, anything).planned == [(commands[0], {})]

@@ -81,6 +81,8 @@ class Renderer:
         self.root = root
         self.render_cache = render_cache
         self.head_start = head_start
+        if head_start is not None:
+            head_start.plan_at_most(workers or default_workers())
         self.toolbox = toolbox or Toolbox(root)
         self.disk_cache = disk_cache or DiskCache.of_repository(root)
         self.workers = workers or default_workers()

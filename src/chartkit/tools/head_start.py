@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 # The program of a run may be started early (its argv and the environment added to ours).
 Allowed = Callable[[Sequence[str], Mapping[str, str]], bool]
 _SEPARATOR = "\0"
+MAX_PLANS = 64  # plan files kept per directory, the least recently used dropped first
 
 
 def supported() -> bool:
@@ -117,6 +118,8 @@ class HeadStart:
         plan_file = os.path.join(plan_directory, f"{name:08x}.plan")
         head_start = cls(plan_file, key, limit)
         head_start.planned = read_plan(plan_file, key)[:limit]
+        if head_start.planned:
+            _touch(plan_file)  # recently used: the last a prune drops
         for command, added_env in head_start.planned:
             if allowed(command, added_env):
                 head_start._start(command, added_env)
@@ -129,6 +132,11 @@ class HeadStart:
         except OSError:  # the program is gone (another helm pinned): the command runs its own
             return
         self._started[_identity(command, env)] = run
+
+    def plan_at_most(self, runs: int) -> None:
+        """Plan no more runs than this for the next time (the command's own limit on
+        programs at once, such as `render --jobs`)."""
+        self.limit = max(1, min(self.limit, runs))
 
     def claim(
         self, command: Sequence[str], added_env: Mapping[str, str], timeout: float
@@ -196,6 +204,37 @@ def write_plan(path: str, key: Sequence[str], runs: list[tuple[list[str], dict[s
     with open(temporary, "w", encoding="utf-8", errors="surrogateescape") as file:
         file.write(_SEPARATOR.join(fields) + _SEPARATOR)
     os.replace(temporary, path)
+    prune_plans(os.path.dirname(path))
+
+
+def prune_plans(directory: str, keep: int = MAX_PLANS) -> None:
+    """Drop the least recently used plan files past `keep` (one is written per distinct
+    command line: a temporary --out directory each time would otherwise pile them up)."""
+    try:
+        names = [name for name in os.listdir(directory) if name.endswith(".plan")]
+    except OSError:
+        return
+    if len(names) <= keep:
+        return
+    used = []
+    for name in names:
+        path = os.path.join(directory, name)
+        try:
+            used.append((os.stat(path).st_mtime_ns, path))
+        except OSError:  # pruned by another run meanwhile
+            continue
+    for _, path in sorted(used)[: len(used) - keep]:
+        try:
+            os.unlink(path)
+        except OSError:
+            continue
+
+
+def _touch(path: str) -> None:
+    try:
+        os.utime(path)
+    except OSError:  # read-only: the plan is used all the same
+        return
 
 
 def _identity(command: Sequence[str], env: Mapping[str, str]) -> tuple[str, ...]:
