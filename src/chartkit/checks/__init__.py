@@ -6,9 +6,10 @@
   `helm_refusals` (helm's error text read per field), `redaction` (no secret value printed);
 - `values_schema`: that values.schema.json, assembled from the chart's source and the
   shared parts in charts/common/schemas/ (`chartkit schema`);
-- `schema` (with `crd_schema`, `schema_sources` and `schema_fast`): every rendered object
-  strictly against the Kubernetes schemas and, for custom resources, the upstream CRDs
-  (jsonschema-rs says whether an object is valid, jsonschema lists the problems);
+- `schema` (with `crd_schema`, `schema_sources`, `schema_fast` and `schema_units`): every
+  rendered object strictly against the Kubernetes schemas and, for custom resources, the
+  upstream CRDs (jsonschema-rs says whether an object is valid, from a core kind's
+  self-contained unit; jsonschema lists the problems);
 - `policy`: the platform's policy rules, in groups, with per-object exemptions;
 - `podsecurity`: the Pod Security Standard level a release's pods need;
 - `gitops_safety`: template functions that make a chart unsafe to deploy from Git (lookup,

@@ -1,6 +1,7 @@
 """The releases of this repository and what they render to.
 
-- `inventory`: helmfile.yaml's releases, their needs, the environments and their overlays;
+- `inventory`: helmfile.yaml's releases, their needs, the environments and their overlays
+  (`repository_root`: the directory holding helmfile.yaml, found with os alone);
 - `helmfile`: helmfile.yaml's parts and environments, read by helmfile v1's rules;
 - `needs`: `needs:` checked (no unknown release, no cycle) and the install order;
 - `render`: the cached renderer (`helm template` with a pinned helm, as the platform would);
