@@ -43,7 +43,6 @@ class EarlyRun:
 
     def __init__(self, command: list[str], env: dict[str, str]) -> None:
         self.command = command
-        self.env = env
         self.stdout = os.memfd_create("stdout")  # close-on-exec: no other run inherits it
         self.stderr = os.memfd_create("stderr")
         actions = [
@@ -80,8 +79,10 @@ class EarlyRun:
             self._close_files()
 
     def kill(self) -> None:
+        import signal
+
         try:
-            os.kill(self.pid, 9)
+            os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
