@@ -83,3 +83,25 @@ def test_unknown_keys_are_named_and_required_keys_are_left_to_the_chart(
 def test_a_yaml_date_is_named_as_the_wrong_type(checker: ValuesChecker) -> None:
     (problem,) = check(checker, "env:\n  RELEASED: 2024-01-02\n")
     assert "env.RELEASED" in problem and "is not of type 'string', 'number', 'boolean'" in problem
+
+
+def test_the_next_checker_reads_the_prepared_schema_back(
+    checker: ValuesChecker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert check(checker, {"image": {"tag": "v"}}) == []
+    again = ValuesChecker(checker.root)
+
+    def unprepared(schema_path: Path) -> None:
+        raise AssertionError("the schema was read and prepared again")
+
+    monkeypatch.setattr(again, "_schema", unprepared)
+    assert check(again, {"image": {"tag": "v"}}) == []
+    monkeypatch.undo()  # jsonschema, for a file jsonschema-rs refuses, reads the schema
+    assert check(again, {"image": {"tag": "V1"}}) != []
+
+
+def test_a_changed_schema_is_prepared_again(checker: ValuesChecker) -> None:
+    assert check(checker, {"extra": 1}) != []
+    schema_path = checker.root / "charts" / "web" / "values.schema.json"
+    schema_path.write_text(json.dumps({**SCHEMA, "additionalProperties": True}))
+    assert check(ValuesChecker(checker.root), {"extra": 1}) == []

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chartkit.cli.main import build_parser, main
+from chartkit.cli.main import build_parser, main, terminal_columns
 from chartkit.releases.inventory import find_root
 from helpers.repository import api_release, copy_charts_and_ci, run_chartkit, write_inventory
 
@@ -134,6 +134,23 @@ def test_a_named_command_parses_with_its_own_parser_alone() -> None:
     assert "{render,migrate," in build_parser("").format_usage()  # listed, for --help
 
 
+@pytest.mark.parametrize("columns", ["50", "120"])
+def test_help_wraps_at_the_terminal_width_columns_gives(
+    columns: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    with pytest.raises(SystemExit):
+        main(["render", "--help"])
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= int(columns) - 2
+    assert max(map(len, lines)) > int(columns) - 20  # and fills it: the usage wraps there
+
+
+def test_help_is_80_columns_wide_off_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert terminal_columns() == 80  # pytest's stdout is no terminal
+
+
 def test_render_leaves_its_compiled_schemas_to_the_process_exit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -227,6 +244,7 @@ def test_render_imports_only_what_rendering_needs(tmp_path: Path) -> None:
         "chartkit.checks.helm_refusals",  # only when helm refuses
         "chartkit.releases.render_cache",  # the tests' cache
         "concurrent.futures",  # the renders' pool is chartkit.tools.worker_pool
+        "shutil",  # argparse's width comes from chartkit.cli.main.terminal_columns
     }
     assert modules & unwanted == set()
 

@@ -74,7 +74,7 @@ class ReleaseChecker:
         self.validator = SchemaValidator(
             renderer.toolbox.pins["validate_kubernetes"], root / "ci" / "crds", renderer.disk_cache
         )
-        self.values_checker = ValuesChecker(root)
+        self.values_checker = ValuesChecker(root, renderer.disk_cache)
         self._warm_up = self.validator.warm_up(())
 
     def check_all(self, renders: Iterable[ReleaseRender]) -> Iterator[ReleaseReport]:

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from chartkit.checks.redaction import Redactor
-from chartkit.checks.schema_fast import compile_fast, fast_is_valid
+from chartkit.checks.schema_fast import as_text, compile_fast, fast_is_valid, fast_schema
 from chartkit.releases.yaml_file import YamlDocument, YamlFileError, read_yaml
+from chartkit.tools.disk_cache import DiskCache, digest
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,10 @@ class ValuesProblem:
         )
 
 
+# What turns a values schema into the text jsonschema-rs compiles: part of its cache key.
+_FAST_SCHEMA_CODE = (Path(__file__), Path(__file__).with_name("schema_fast.py"))
+
+
 def _without_required(node: Any) -> Any:
     if isinstance(node, dict):
         return {
@@ -63,8 +69,11 @@ class ValuesChecker:
     """Checks values files against their chart's schema; compiles each schema once and
     reads each file once."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, disk_cache: DiskCache | None = None) -> None:
+        """disk_cache: where each schema is kept as jsonschema-rs reads it (default: the
+        repository's)."""
         self.root = root
+        self.disk_cache = disk_cache or DiskCache.of_repository(root)
         self._schemas: dict[Path, Any] = {}
         self._fast_validators: dict[Path, Any] = {}
         self._validators: dict[Path, Any] = {}
@@ -175,8 +184,19 @@ class ValuesChecker:
 
     def _fast_validator(self, schema_path: Path) -> Any:
         if schema_path not in self._fast_validators:
-            self._fast_validators[schema_path] = compile_fast(self._schema(schema_path))
+            self._fast_validators[schema_path] = compile_fast(self._fast_schema(schema_path))
         return self._fast_validators[schema_path]
+
+    def _fast_schema(self, schema_path: Path) -> str:
+        """The schema as compile_fast takes it (JSON text), from the disk cache, keyed by
+        the schema file and the code that prepares it."""
+        key = digest([self.disk_cache.files_digest([schema_path, *_FAST_SCHEMA_CODE])])
+        name = re.sub(r"[^A-Za-z0-9.-]", "_", f"values-schema-{self.label(schema_path)}")
+
+        def build() -> str:
+            return as_text(fast_schema(self._schema(schema_path)))
+
+        return self.disk_cache.json(name, key, build, keep=False)
 
     def _validator(self, schema_path: Path) -> Any:
         import jsonschema  # only for a file jsonschema-rs refused

@@ -73,16 +73,38 @@ COMMANDS = (
 )
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, at the terminal's width as shutil.get_terminal_size finds it
+    but without importing shutil: argparse builds a formatter for every argument it adds,
+    and shutil (with bz2 and lzma) costs 2 ms of a 0.1 s run."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=terminal_columns() - 2)
+
+
+def terminal_columns() -> int:
+    """COLUMNS when set, else the width of the terminal stdout is on, else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):  # no stdout, or not a terminal
+        return 80
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command (None), or of `command` alone (the command line names
     it: no other is needed), or of none ("": every command listed, as `chartkit --help`
     and a mistyped command show them, without their arguments)."""
-    parser = argparse.ArgumentParser(prog="chartkit", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(
+        prog="chartkit", description=DESCRIPTION, formatter_class=HelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text, module_name in COMMANDS:
         if command and command != name:
             continue
-        command_parser = sub.add_parser(name, help=help_text)
+        command_parser = sub.add_parser(name, help=help_text, formatter_class=HelpFormatter)
         if command is None or command == name:
             module = importlib.import_module(f"chartkit.cli.{module_name}")
             module.add_arguments(command_parser)
