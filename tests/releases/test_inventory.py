@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -419,3 +422,38 @@ def test_find_root_walks_up(tmp_path: Path) -> None:
 def test_find_root_without_inventory(tmp_path: Path) -> None:
     with pytest.raises(InventoryError, match=f"no {INVENTORY_FILE}"):
         find_root(tmp_path)
+
+
+# -- the parsed helmfile, kept in the disk cache ---------------------------------------------
+
+
+def test_the_next_run_reads_the_inventory_without_pyyaml(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, [entry("a"), entry("b")])
+    load(root)  # fills the cache
+    code = (
+        "import sys; from pathlib import Path; from chartkit.releases.inventory import load; "
+        f"names = [r.name for r in load(Path({str(root)!r})).releases]; "
+        "print(names, 'yaml' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["['a',", "'b']", "False"]
+
+
+def test_a_changed_helmfile_is_parsed_again(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, [entry("a")])
+    assert [r.name for r in load(root).releases] == ["a"]
+    make_repo(tmp_path, [entry("a"), entry("c", namespace="other")])
+    assert [(r.name, r.namespace) for r in load(root).releases] == [("a", "shop"), ("c", "other")]
+
+
+def test_a_helmfile_json_would_change_is_never_kept(tmp_path: Path) -> None:
+    document = ENVIRONMENTS + "---\n" + yaml.safe_dump({"releases": [GOOD], 1: "a key"})
+    root = make_repo(tmp_path, document)
+    assert [r.name for r in load(root).releases] == ["good"]
+    assert not list((root / ".cache" / "chartkit").glob("helmfile-state-*.json"))

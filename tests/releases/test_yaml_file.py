@@ -38,7 +38,7 @@ def test_a_key_written_twice_is_found_with_path_and_both_lines() -> None:
 def test_the_loader_is_libyamls_when_pyyaml_has_it() -> None:
     if not yaml.__with_libyaml__:
         pytest.skip("PyYAML is built without libyaml here; the pure-Python loader is used")
-    assert issubclass(yaml_file._KeyCheckingLoader, yaml.CSafeLoader)
+    assert issubclass(yaml_file.key_checking_loader(), yaml.CSafeLoader)
 
 
 def test_keys_a_merge_brings_in_may_be_overridden() -> None:

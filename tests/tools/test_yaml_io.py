@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import yaml
 
 from chartkit.tools import yaml_io
+
+ROOT = Path(__file__).resolve().parents[2]
 
 STREAM = """\
 apiVersion: v1
@@ -41,11 +48,11 @@ def test_an_error_reads_as_the_pure_python_parser_words_it() -> None:
     bad = "a: b\n  c: d\n- e\n"
     with pytest.raises(yaml.YAMLError) as python_error:
         yaml.safe_load(bad)
-    with pytest.raises(yaml_io.YAMLError) as error:
+    with pytest.raises(yaml.YAMLError) as error:
         yaml_io.load(bad)
     assert str(error.value) == str(python_error.value)
     assert "line 2, column 4" in str(error.value)
-    with pytest.raises(yaml_io.YAMLError) as error:
+    with pytest.raises(yaml.YAMLError) as error:
         yaml_io.load_all("---\nok: 1\n---\n" + bad)
     assert "line 5, column 4" in str(error.value)
 
@@ -89,3 +96,19 @@ def test_without_libyaml_it_says_so_once_and_still_works(
         yaml_io._fast_classes.cache_clear()
     assert err.count("\n") == 1
     assert "no libyaml" in err and "pure-Python" in err
+
+
+def test_pyyaml_is_loaded_when_first_used_not_with_this_module() -> None:
+    code = (
+        "import sys; from chartkit.tools import yaml_io; assert 'yaml' not in sys.modules; "
+        "identity = yaml_io.pyyaml_identity(); assert 'yaml' not in sys.modules; "
+        "yaml_io.load('a: 1'); assert 'yaml' in sys.modules; print(identity)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(str(Path(yaml.__file__)))  # the installed PyYAML

@@ -8,8 +8,6 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
 from chartkit.releases.chart_metadata import chart_metadata
 from chartkit.releases.inventory import Inventory, Release
 
@@ -23,6 +21,8 @@ class ArgumentProblem(Exception):
 
 def application_charts(root: Path) -> list[str]:
     """The charts under charts/ a release can use (library charts left out)."""
+    import yaml
+
     names = []
     for chart_file in sorted((root / "charts").glob("*/Chart.yaml")):
         try:
@@ -53,6 +53,8 @@ def values_file(path: str) -> Path:
 
 
 def _fullname_override(files: Sequence[Path]) -> str | None:
+    import yaml
+
     name = None
     for file in files:
         try:

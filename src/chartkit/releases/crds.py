@@ -2,7 +2,7 @@
 
 The CRD files are megabytes of YAML; what chartkit needs of them (each served version's
 group, version, kind and openAPIV3Schema) is kept in the disk cache as JSON, keyed by the
-files' contents, PyYAML's version and this module's code.
+files' contents, the installed PyYAML and this module's code.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from chartkit.tools import yaml_io
 from chartkit.tools.disk_cache import DiskCache, digest, files_digest
@@ -51,7 +49,7 @@ def crd_catalog_key(crd_dir: Path, cache: DiskCache | None = None) -> str:
     What is derived from the catalog can be cached under it."""
     files = _crd_files(crd_dir)
     contents = cache.files_digest(files) if cache else files_digest(files)
-    return digest([contents, yaml.__version__, Path(__file__).read_bytes()])
+    return digest([contents, yaml_io.pyyaml_identity(), Path(__file__).read_bytes()])
 
 
 def crd_catalog(

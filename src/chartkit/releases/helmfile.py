@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,14 @@ from typing import Any
 from chartkit.releases.repository_root import INVENTORY_FILE
 from chartkit.releases.yaml_file import yaml_problem
 from chartkit.tools import yaml_io
+from chartkit.tools.disk_cache import DiskCache, digest
 
 OVERLAY_DIR = Path("values") / "env"
 DEFAULT_ENVIRONMENT = "default"
 OVERLAY_ENTRY = "values/env/{{ .Environment.Name }}.yaml"
 _OVERLAY_ENTRY = re.compile(r"^(\./)?values/env/\{\{-?\s*\.Environment\.Name\s*-?\}\}\.yaml$")
 _ENVIRONMENT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_STATE_ENTRY = "helmfile-state"
 # helmfile's values of missingFileHandler; all but Error let a missing values file pass.
 MISSING_FILE_HANDLERS = ("Error", "Warn", "Info", "Debug")
 
@@ -35,19 +38,41 @@ class InventoryError(Exception):
     """The inventory file is malformed; the message names the entry and the field."""
 
 
-def read_state(path: Path) -> dict[str, Any]:
-    """The parts of a helmfile merged into one mapping (later parts win per top-level key)."""
+def read_state(path: Path, cache: DiskCache | None = None) -> dict[str, Any]:
+    """The parts of a helmfile merged into one mapping (later parts win per top-level key).
+
+    With a cache, the merged mapping is kept as JSON, keyed by the file's text, this
+    module's code and the installed PyYAML: the next run reads it without importing PyYAML
+    (`chartkit render` then starts helm sooner). A mapping JSON would change (a key that is
+    not a string, a date) is never kept."""
     try:
         text = path.read_text()
     except FileNotFoundError:
         raise InventoryError(f"{path} does not exist") from None
-    return merge_parts(text, str(path))
+    if cache is None:
+        return merge_parts(text, str(path))
+    key = digest([text, Path(__file__).read_bytes(), yaml_io.pyyaml_identity()])
+    state = cache.read(_STATE_ENTRY, key)
+    if not isinstance(state, dict):
+        state = merge_parts(text, str(path))
+        if _same_as_json(state):
+            cache.write(_STATE_ENTRY, key, state)
+    return state
+
+
+def _same_as_json(value: Any) -> bool:
+    try:
+        return json.loads(json.dumps(value)) == value
+    except (TypeError, ValueError):  # not JSON at all (a date), or a float JSON cannot hold
+        return False
 
 
 def merge_parts(text: str, where: str = INVENTORY_FILE) -> dict[str, Any]:
+    import yaml  # for its error class: yaml_io has imported it by then
+
     try:
         parts = [part for part in yaml_io.load_all(text) if part is not None]
-    except yaml_io.YAMLError as error:
+    except yaml.YAMLError as error:
         problem, line, column = yaml_problem(error, text)
         at = f" (line {line}, column {column})" if line else ""
         raise InventoryError(f"{where} is {problem}{at}") from None

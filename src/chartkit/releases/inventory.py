@@ -25,6 +25,7 @@ from chartkit.releases.helmfile import (
 )
 from chartkit.releases.needs import in_order, parse_needs, resolve_needs
 from chartkit.releases.repository_root import repository_root
+from chartkit.tools.disk_cache import DiskCache
 
 # Helm release names: DNS-1123 labels of at most 53 characters.
 _RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$")
@@ -111,7 +112,7 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def load(root: Path) -> Inventory:
-    state = read_state(root / INVENTORY_FILE)
+    state = read_state(root / INVENTORY_FILE, DiskCache.of_repository(root))
     environments = environment_names(state, root)
     parsed = [
         _parse_release(root, index, entry, environments)

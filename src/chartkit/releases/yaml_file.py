@@ -3,20 +3,22 @@ found (helm, like every YAML loader, silently keeps the last one), and a file th
 read or parsed raises YamlFileError, one line naming the file, line and column.
 
 The loader is the one chartkit.tools.yaml_io reads with (libyaml's C loader when PyYAML has
-it) with a mapping constructor that checks each mapping's keys before building it.
+it) with a mapping constructor that checks each mapping's keys before building it; it is
+built, and PyYAML imported, when the first file is read.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from chartkit.tools import yaml_io
 
-_BaseLoader = yaml_io.safe_loader_class()
+if TYPE_CHECKING:
+    import yaml
+
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -51,31 +53,38 @@ class YamlDocument:
     duplicates: tuple[DuplicateKey, ...] = ()
 
 
-class _KeyCheckingLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe loader whose mapping constructor records every key written twice."""
+@functools.cache
+def key_checking_loader() -> type:
+    """yaml_io's safe loader, its mapping constructor recording every key written twice
+    (`repeats`: mapping node, repeated key node, line of the key's first occurrence)."""
+    import yaml
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        # (mapping node, repeated key node, line of the key's first occurrence)
-        self.repeats: list[tuple[yaml.MappingNode, yaml.Node, int]] = []
+    class KeyCheckingLoader(yaml_io.safe_loader_class()):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.repeats: list[tuple[yaml.MappingNode, yaml.Node, int]] = []
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[str, int] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
-                continue  # keys a `<<:` merge brings in may be overridden, that is its purpose
-            line = key_node.start_mark.line + 1
-            if key_node.value in seen:
-                self.repeats.append((node, key_node, seen[key_node.value]))
-            else:
-                seen[key_node.value] = line
-        return super().construct_mapping(node, deep=deep)
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: dict[str, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
+                    continue  # a `<<:` merge's keys may be overridden: that is its purpose
+                line = key_node.start_mark.line + 1
+                if key_node.value in seen:
+                    self.repeats.append((node, key_node, seen[key_node.value]))
+                else:
+                    seen[key_node.value] = line
+            return super().construct_mapping(node, deep=deep)
+
+    return KeyCheckingLoader
 
 
 def parse_yaml(text: str, label: str) -> YamlDocument:
     """The one YAML document in text (None when empty) and the keys written twice in it;
     YamlFileError naming `label` when it is not valid YAML or holds several documents."""
-    loader = _KeyCheckingLoader(text)
+    import yaml
+
+    loader = key_checking_loader()(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -116,6 +125,8 @@ def read_yaml(path: Path, label: str | None = None) -> YamlDocument:
 
 def yaml_problem(error: yaml.YAMLError, text: str = "") -> tuple[str, int | None, int | None]:
     """A YAML error in one line, and the line and column (1-based) it points at."""
+    import yaml
+
     if not isinstance(error, yaml.MarkedYAMLError):
         return f"not valid YAML: {_one_line(str(error))}", None, None
     mark = error.problem_mark or error.context_mark
@@ -142,6 +153,8 @@ def _one_line(text: str) -> str:
 
 def _mapping_paths(root: yaml.Node | None) -> dict[int, str]:
     """id(mapping node) -> its dotted path ("a.b[0]"), for every mapping under root."""
+    import yaml
+
     paths: dict[int, str] = {}
     stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
     while stack:

@@ -8,19 +8,35 @@ the pure-Python classes are used and stderr says so once.
   reads the same: the line and column, and the line itself.
 - A string that spans lines is written as a literal block (`|`), the way a chart writes a
   dashboard or a rule; both emitters then write the same text.
+- PyYAML is imported when YAML is first read or written, not with this module: importing
+  it costs some 9 ms, which `chartkit render` pays while helm runs rather than before
+  (`pyyaml_identity` names the installed PyYAML without importing it).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Iterable
-from typing import Any
+from importlib.machinery import PathFinder
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
-YAMLError = yaml.YAMLError
 _STR_TAG = "tag:yaml.org,2002:str"
+
+
+def pyyaml_identity() -> str:
+    """The installed PyYAML, for cache keys: its package file's path, size and
+    modification time (pip rewrites them on every install), found without importing it."""
+    spec = PathFinder.find_spec("yaml")
+    origin = spec.origin if spec is not None else None
+    if origin is None:
+        return "PyYAML: missing"
+    stat = os.stat(origin)
+    return f"{origin}: {stat.st_size} {stat.st_mtime_ns}"
 
 
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
@@ -39,6 +55,8 @@ def _block_dumper(base: type) -> type:
 @functools.cache
 def _fast_classes() -> tuple[type, type]:
     """(loader, dumper): libyaml's when PyYAML has it, else the pure-Python ones."""
+    import yaml
+
     loader = getattr(yaml, "CSafeLoader", None)
     dumper = getattr(yaml, "CSafeDumper", None)
     if loader is None or dumper is None:
@@ -59,6 +77,8 @@ def safe_loader_class() -> type:
 
 def load(text: str) -> Any:
     """One YAML document, as yaml.safe_load reads it."""
+    import yaml
+
     try:
         return yaml.load(text, Loader=_fast_classes()[0])
     except yaml.YAMLError:
@@ -67,6 +87,8 @@ def load(text: str) -> Any:
 
 def load_all(text: str) -> list[Any]:
     """Every document of a YAML stream, as yaml.safe_load_all reads them."""
+    import yaml
+
     try:
         return list(yaml.load_all(text, Loader=_fast_classes()[0]))
     except yaml.YAMLError:
@@ -75,9 +97,13 @@ def load_all(text: str) -> list[Any]:
 
 def dump(data: Any, **options: Any) -> str:
     """One document, with yaml.safe_dump's options (sort_keys, width...)."""
+    import yaml
+
     return yaml.dump(data, Dumper=_fast_classes()[1], **options)
 
 
 def dump_all(documents: Iterable[Any], **options: Any) -> str:
     """A stream of documents, each starting with `---`."""
+    import yaml
+
     return yaml.dump_all(documents, Dumper=_fast_classes()[1], explicit_start=True, **options)
