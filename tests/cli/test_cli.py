@@ -19,6 +19,7 @@ import yaml
 
 from chartkit.cli.main import build_parser, main, terminal_columns
 from chartkit.releases.inventory import find_root
+from helpers.fresh_python import run_python
 from helpers.repository import api_release, copy_charts_and_ci, run_chartkit, write_inventory
 
 ROOT = find_root()
@@ -226,11 +227,8 @@ def test_render_imports_only_what_rendering_needs(tmp_path: Path) -> None:
         "import sys; from chartkit.cli.main import main; code = main(['render']); "
         "print(' '.join(sorted(sys.modules)), file=sys.stderr); sys.exit(code)"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     for _ in range(2):
-        result = subprocess.run(
-            [sys.executable, "-c", code], cwd=repo, env=env, capture_output=True, text=True
-        )
+        result = run_python(code, cwd=repo)
         assert result.returncode == 0, result.stderr
     modules = set(result.stderr.split())
     assert "chartkit.cli.render_command" in modules and "jsonschema_rs" in modules

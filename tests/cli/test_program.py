@@ -9,16 +9,14 @@ then runs the real helm.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from chartkit.cli.program import begin_head_start, helm_template
 from chartkit.tools.head_start import supported
+from helpers.fresh_python import run_python
 from helpers.repository import ROOT, api_release, run_chartkit, write_inventory
 
 DEFAULT_HELM = json.loads((ROOT / "ci" / "tools.json").read_text())["default_helm"]
@@ -112,12 +110,7 @@ def test_the_program_starts_helm_before_it_loads_any_library() -> None:
     """What chartkit.cli.program imports before the head start: os-level modules only (a
     run planned starts some ten milliseconds after the interpreter)."""
     code = "import sys; import chartkit.cli.program; print(' '.join(sorted(sys.modules)))"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-        capture_output=True,
-        text=True,
-    )
+    result = run_python(code)
     assert result.returncode == 0, result.stderr
     loaded = set(result.stdout.split())
     heavy = {"yaml", "argparse", "json", "subprocess", "pathlib", "typing", "threading"}

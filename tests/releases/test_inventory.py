@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,7 @@ from chartkit.releases.inventory import (
     find_root,
     load,
 )
+from helpers.fresh_python import run_python
 
 # -- the repository's own inventory ------------------------------------------------------------
 
@@ -435,12 +433,7 @@ def test_the_next_run_reads_the_inventory_without_pyyaml(tmp_path: Path) -> None
         f"names = [r.name for r in load(Path({str(root)!r})).releases]; "
         "print(names, 'yaml' in sys.modules)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")},
-        capture_output=True,
-        text=True,
-    )
+    result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["['a',", "'b']", "False"]
 

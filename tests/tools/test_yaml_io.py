@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from chartkit.tools import yaml_io
-
-ROOT = Path(__file__).resolve().parents[2]
+from helpers.fresh_python import run_python
 
 STREAM = """\
 apiVersion: v1
@@ -104,11 +100,6 @@ def test_pyyaml_is_loaded_when_first_used_not_with_this_module() -> None:
         "identity = yaml_io.pyyaml_identity(); assert 'yaml' not in sys.modules; "
         "yaml_io.load('a: 1'); assert 'yaml' in sys.modules; print(identity)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-        capture_output=True,
-        text=True,
-    )
+    result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(str(Path(yaml.__file__)))  # the installed PyYAML
