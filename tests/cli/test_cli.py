@@ -244,6 +244,7 @@ def test_render_imports_only_what_rendering_needs(tmp_path: Path) -> None:
         "chartkit.releases.render_cache",  # the tests' cache
         "concurrent.futures",  # the renders' pool is chartkit.tools.worker_pool
         "shutil",  # argparse's width comes from chartkit.cli.main.terminal_columns
+        "tempfile",  # the disk cache writes its entries without it
     }
     assert modules & unwanted == set()
 

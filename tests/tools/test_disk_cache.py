@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -179,3 +180,25 @@ def test_an_entry_read_with_keep_false_is_not_held_in_memory(tmp_path: Path) -> 
     assert cache.json("defs", "k", Builds({"a": 1}), keep=False) == {"a": 1}
     assert cache._memory == {}
     assert cache.json("defs", "k", Builds("unused"), keep=False) == {"a": 1}  # from disk
+
+
+def test_entries_are_written_whole_and_readable_by_others(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        DiskCache(tmp_path).write("entry", digest(["k"]), {"a": 1})
+    finally:
+        os.umask(previous)
+    (entry,) = tmp_path.glob("entry-*.json")
+    assert entry.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == [entry.name]  # no temporary file left
+
+
+def test_a_temporary_file_a_killed_writer_left_costs_one_write(tmp_path: Path) -> None:
+    key = digest(["k"])
+    stale = tmp_path / f".entry-{os.getpid()}-{threading.get_ident()}.tmp"
+    stale.write_text('{"value": "half')  # the pid of a process killed mid-write, reused
+    DiskCache(tmp_path).write("entry", key, "whole")
+    assert not stale.exists()
+    assert DiskCache(tmp_path).read("entry", key) is None  # that write was skipped
+    DiskCache(tmp_path).write("entry", key, "whole")
+    assert DiskCache(tmp_path).read("entry", key) == "whole"
