@@ -86,13 +86,13 @@ def test_a_run_is_claimed_only_by_its_exact_command_and_environment(tmp_path: Pa
 
 def test_runs_nobody_claims_are_killed_at_the_finish(tmp_path: Path) -> None:
     marker = tmp_path / "finished"
-    stale = [SHELL, "-c", f'sleep 2; touch "{marker}"']
+    stale = [SHELL, "-c", f'sleep 0.5; touch "{marker}"']
     head_start = planned(tmp_path, stale)
     (run,) = head_start._started.values()
     head_start.finish()
     with pytest.raises(ChildProcessError):
         os.waitpid(run.pid, os.WNOHANG)  # killed and reaped
-    time.sleep(2.2)
+    time.sleep(0.7)
     assert not marker.exists()
 
 
