@@ -9,7 +9,10 @@ then runs the real helm.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,3 +118,32 @@ def test_the_program_starts_helm_before_it_loads_any_library() -> None:
     loaded = set(result.stdout.split())
     heavy = {"yaml", "argparse", "json", "subprocess", "pathlib", "typing", "threading"}
     assert "chartkit.tools.head_start" in loaded and not loaded & heavy
+
+
+def test_a_pinned_helm_through_a_symlinked_tools_directory_may_be_planned(
+    tmp_path: Path,
+) -> None:
+    shared = tmp_path / "shared-tools"
+    (shared / "helm" / "9.9.9").mkdir(parents=True)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".tools").symlink_to(shared)
+    helm = repo / ".tools" / "helm" / "9.9.9" / "helm"
+    assert helm_template(str(repo), [str(helm), "template"], {})
+    assert not helm_template(str(repo), [str(shared.parent / "helm"), "template"], {})
+
+
+def test_a_working_directory_that_is_gone_ends_in_one_line(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = f'cd "{gone}" && rmdir "{gone}" && exec "{sys.executable}" -m chartkit.cli render'
+    result = subprocess.run(
+        ["/bin/sh", "-c", script],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "chartkit: the working directory no longer exists: cd into the repository and run again\n"
+    )

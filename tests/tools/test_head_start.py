@@ -178,3 +178,19 @@ def test_a_command_may_plan_fewer_runs_than_there_are_cores(tmp_path: Path) -> N
         first.claim(command, {}, 10)
     first.finish()
     assert HeadStart.begin(str(tmp_path), KEY, anything).planned == [(commands[0], {})]
+
+
+def test_a_run_that_cannot_be_waited_for_is_left_to_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command = [SHELL, "-c", "sleep 5"]
+    head_start = planned(tmp_path, command)
+    (run,) = head_start._started.values()
+
+    def no_descriptor(pid: int) -> int:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(os, "pidfd_open", no_descriptor)
+    assert head_start.claim(command, {}, 10) is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(run.pid, os.WNOHANG)  # killed and reaped

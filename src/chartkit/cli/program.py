@@ -27,7 +27,10 @@ HEAD_START_COMMANDS = frozenset({"render"})
 def start() -> None:
     """Run the command sys.argv names; never returns (the process ends in os._exit)."""
     argv = sys.argv[1:]
-    head_start = begin_head_start(argv, os.getcwd())
+    try:
+        head_start = begin_head_start(argv, os.getcwd())
+    except OSError:  # no working directory (deleted): the command says so itself
+        head_start = None
     import gc
 
     gc.disable()
@@ -69,7 +72,7 @@ def helm_template(root: str, command: Sequence[str], added_env: Mapping[str, str
     """Whether a planned run is one the render command would start: `helm template` of a
     pinned helm under the repository's .tools/helm/, with at most the short-run Go
     variables added (a plan file never makes the program run anything else)."""
-    pinned = os.path.join(root, ".tools", "helm") + os.sep
+    pinned = os.path.realpath(os.path.join(root, ".tools", "helm")) + os.sep
     program = os.path.realpath(command[0])
     return (
         len(command) > 1

@@ -104,7 +104,12 @@ class Inventory:
 
 def find_root(start: Path | None = None) -> Path:
     """The repository root: the nearest directory upwards holding helmfile.yaml."""
-    here = (start or Path.cwd()).resolve()
+    try:
+        here = (start or Path.cwd()).resolve()
+    except FileNotFoundError:  # the working directory was removed under the shell
+        raise InventoryError(
+            "the working directory no longer exists: cd into the repository and run again"
+        ) from None
     found = repository_root(str(here))
     if found is None:
         raise InventoryError(f"no {INVENTORY_FILE} in {here} or any parent directory")

@@ -147,7 +147,13 @@ class HeadStart:
         command, added_env = list(command), dict(added_env)
         self.asked.append((command, added_env))
         run = self._started.pop(_identity(command, {**os.environ, **added_env}), None)
-        return run.wait(timeout) if run is not None else None
+        if run is None:
+            return None
+        try:
+            return run.wait(timeout)
+        except OSError:  # it cannot be waited for (no descriptor left): the caller runs it
+            run.kill()
+            return None
 
     def finish(self) -> None:
         """Kill the runs nobody claimed; write the plan for the next run with these
