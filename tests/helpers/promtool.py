@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from chartkit.tools import yaml_io
-from chartkit.tools.answer_store import AnswerStore, binary_identity
+from chartkit.tools.answer_store import AnswerStore
+from chartkit.tools.cache_files import file_identity
 from chartkit.tools.disk_cache import digest
 from chartkit.tools.go_runtime import short_run_env
 from chartkit.tools.toolbox import ToolMissingError
@@ -129,7 +130,7 @@ class Promtool:
     def _test_key(self, paths: Sequence[Path]) -> str | None:
         """The answer's key: None when a test file names a rule file that is not a plain
         file beside it (a glob, or missing: promtool then says so itself)."""
-        parts: list[bytes | str] = ["test rules", *binary_identity(self.binary)]
+        parts: list[bytes | str] = ["test rules", file_identity(self.binary)]
         for path in paths:
             text = path.read_bytes()
             parts += [path.name, text]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chartkit.tools import answer_store
-from chartkit.tools.answer_store import AnswerStore, binary_identity
+from chartkit.tools.answer_store import AnswerStore
 
 
 def test_an_entry_reads_back_and_a_missing_or_damaged_one_reads_as_none(tmp_path: Path) -> None:
@@ -44,13 +44,3 @@ def test_past_the_limit_the_half_used_longest_ago_goes(
     assert left == ["new.json", "old-0.json", "old-3.json", "old-4.json"]
     store.write("newer", {})  # once per store: no second pruning
     assert len(list(tmp_path.glob("*.json"))) == 5
-
-
-def test_a_rebuilt_binary_has_another_identity(tmp_path: Path) -> None:
-    binary = tmp_path / "tool"
-    binary.write_text("one")
-    first = binary_identity(binary)
-    (tmp_path / "link").symlink_to(binary)
-    assert binary_identity(tmp_path / "link") == first
-    binary.write_text("two!")
-    assert binary_identity(binary) != first

@@ -16,7 +16,6 @@ modification time (they change only when pip installs the package again).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +27,7 @@ from chartkit.checks.schema_sources import (
     core_schema_dir,
     core_schema_file,
 )
+from chartkit.tools.cache_files import file_identity
 from chartkit.tools.disk_cache import digest
 
 # A reference into the definitions: from a kind's file (relative to its $id), by the full
@@ -90,14 +90,6 @@ def unit(schema: Any, definitions: dict[str, Any], prepare: Prepare) -> dict[str
     return {**top, "$defs": dict(sorted(closure.items()))}
 
 
-def _file_identity(path: Path) -> str:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return f"{path}: missing"
-    return f"{path}: {stat.st_size} {stat.st_mtime_ns}"
-
-
 class CoreUnits:
     """The units of core kinds and definition refs for some Kubernetes versions."""
 
@@ -134,7 +126,7 @@ class CoreUnits:
     def _units(self, name: str, files: list[Path], schema: Any) -> Units:
         definition_files = [core_schema_dir(v) / "_definitions.json" for v in self.kube_versions]
         key = digest(
-            [self._code, *self.kube_versions, *map(_file_identity, definition_files + files)]
+            [self._code, *self.kube_versions, *map(file_identity, definition_files + files)]
         )
 
         def build() -> Units:

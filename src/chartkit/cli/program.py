@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from chartkit.releases.repository_root import repository_root
-from chartkit.tools.cache_location import CACHE_DIRECTORY
+from chartkit.tools.cache_files import CACHE_DIRECTORY
 from chartkit.tools.go_runtime import SHORT_RUN_GO_ENV
 from chartkit.tools.head_start import HeadStart
 

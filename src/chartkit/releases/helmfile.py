@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ def read_state(path: Path, cache: DiskCache | None = None) -> dict[str, Any]:
     With a cache, the merged mapping is kept as JSON, keyed by the file's text, this
     module's code and the installed PyYAML: the next run reads it without importing PyYAML
     (`chartkit render` then starts helm sooner). A mapping JSON would change (a key that is
-    not a string, a date) is never kept."""
+    not a string, a date) stays in memory (chartkit.tools.disk_cache)."""
     try:
         text = path.read_text()
     except FileNotFoundError:
@@ -52,19 +51,7 @@ def read_state(path: Path, cache: DiskCache | None = None) -> dict[str, Any]:
     if cache is None:
         return merge_parts(text, str(path))
     key = digest([text, Path(__file__).read_bytes(), yaml_io.pyyaml_identity()])
-    state = cache.read(_STATE_ENTRY, key)
-    if not isinstance(state, dict):
-        state = merge_parts(text, str(path))
-        if _same_as_json(state):
-            cache.write(_STATE_ENTRY, key, state)
-    return state
-
-
-def _same_as_json(value: Any) -> bool:
-    try:
-        return json.loads(json.dumps(value)) == value
-    except (TypeError, ValueError):  # not JSON at all (a date), or a float JSON cannot hold
-        return False
+    return cache.json(_STATE_ENTRY, key, lambda: merge_parts(text, str(path)))
 
 
 def merge_parts(text: str, where: str = INVENTORY_FILE) -> dict[str, Any]:

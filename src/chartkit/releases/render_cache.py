@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chartkit.tools import helm
-from chartkit.tools.answer_store import AnswerStore, binary_identity
+from chartkit.tools.answer_store import AnswerStore
+from chartkit.tools.cache_files import file_identity
 from chartkit.tools.disk_cache import CACHE_DIR, digest
 
 # the code that asks helm (render.py builds the request, helm.py the command line) and this
@@ -55,7 +56,7 @@ class RenderCache:
         self, helm_binary: Path, chart: Path, values_files: tuple[Path, ...], *args: str
     ) -> str:
         """The key of one render: `args` are the request's other parts, in a fixed order."""
-        parts: list[bytes | str] = [_CODE, *binary_identity(helm_binary)]
+        parts: list[bytes | str] = [_CODE, file_identity(helm_binary)]
         parts.append(self.tree_digest(chart))
         for values_file in values_files:
             parts += [str(values_file), values_file.read_bytes()]

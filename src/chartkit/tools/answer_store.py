@@ -14,9 +14,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from chartkit.tools.cache_files import write_whole
 
 MAX_ENTRIES = 6_000
 
@@ -39,18 +40,12 @@ class AnswerStore:
 
     def write(self, key: str, entry: dict[str, Any]) -> None:
         try:
+            text = json.dumps(entry, separators=(",", ":"))
             self.directory.mkdir(parents=True, exist_ok=True)
             self._prune_once()
-            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".entry-")
-        except OSError:
+        except (OSError, TypeError, ValueError):  # not writable, or not JSON
             return
-        try:
-            with os.fdopen(handle, "w") as stream:
-                json.dump(entry, stream, separators=(",", ":"))
-            os.replace(temporary, self.directory / f"{key}.json")
-        except (OSError, TypeError, ValueError):
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        write_whole(self.directory / f"{key}.json", text)
 
     def _prune_once(self) -> None:
         """Once per store object: past MAX_ENTRIES, remove the half used longest ago."""
@@ -64,11 +59,3 @@ class AnswerStore:
         for path in entries[: len(entries) // 2]:
             with contextlib.suppress(OSError):
                 path.unlink()
-
-
-def binary_identity(binary: Path) -> list[str]:
-    """What tells one build of a program from another without reading it: its resolved
-    path, size and modification time."""
-    resolved = binary.resolve()
-    stat = resolved.stat()
-    return [str(resolved), str(stat.st_size), str(stat.st_mtime_ns)]

@@ -16,13 +16,12 @@ import hashlib
 import json
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from chartkit.tools.cache_location import CACHE_DIRECTORY
+from chartkit.tools.cache_files import CACHE_DIRECTORY, write_whole
 
 CACHE_DIR = Path(CACHE_DIRECTORY)
 _ENTRY_KEY = re.compile(r"[0-9a-f]{24}\.json")
@@ -44,6 +43,31 @@ def files_digest(paths: Iterable[Path]) -> str:
     for path in paths:
         parts += [path.name, content_digest(path)]
     return digest(parts)
+
+
+def _as_json(value: Any) -> str | None:
+    """The entry's text on disk; None for a value JSON cannot hold (a date) or would change
+    (a mapping key that is not a string, which JSON turns into one): it stays in memory.
+    A tuple reads back as a list, which every caller expects."""
+    if _has_other_keys(value):
+        return None
+    try:
+        return json.dumps({"value": value}, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _has_other_keys(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if not all(isinstance(key, str) for key in node):
+                return True
+            pending.extend(node.values())
+        elif isinstance(node, list | tuple):
+            pending.extend(node)
+    return False
 
 
 def content_digest(path: Path) -> str:
@@ -133,28 +157,9 @@ class DiskCache:
         path = self._path(name, key)
         if path is None:
             return
-        # A temporary file of this process and thread alone (O_EXCL: never another's),
-        # renamed into place whole. Not tempfile: it imports shutil and random, 3 ms of a
-        # run that writes an entry.
-        temporary = path.with_name(f".{name}-{os.getpid()}-{threading.get_ident()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:  # left by a process killed mid-write, whose pid this is now
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            return
-        except OSError:
-            return
-        try:
-            with os.fdopen(handle, "w") as stream:
-                json.dump({"value": value}, stream, separators=(",", ":"))
-            os.replace(temporary, path)
-        except (OSError, TypeError, ValueError):  # not writable, or not JSON: memory only
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            return
-        self._remove_older(path, name)
+        text = _as_json(value)
+        if text is not None and write_whole(path, text):
+            self._remove_older(path, name)
 
     def _path(self, name: str, key: str) -> Path | None:
         return self.directory / f"{name}-{key}.json" if self.directory else None

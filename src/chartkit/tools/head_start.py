@@ -27,6 +27,8 @@ import os
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 
+from chartkit.tools.cache_files import write_whole
+
 # The program of a run may be started early (its argv and the environment added to ours).
 Allowed = Callable[[Sequence[str], Mapping[str, str]], bool]
 _SEPARATOR = "\0"
@@ -162,12 +164,8 @@ class HeadStart:
             run.kill()
         self._started.clear()
         wanted = self.asked[: self.limit]
-        if self.plan_file is None or not wanted or wanted == self.planned:
-            return
-        try:
+        if self.plan_file is not None and wanted and wanted != self.planned:
             write_plan(self.plan_file, self.key, wanted)
-        except OSError:  # a plan that cannot be written costs speed only
-            return
 
 
 def read_plan(path: str, key: Sequence[str]) -> list[tuple[list[str], dict[str, str]]]:
@@ -201,17 +199,14 @@ def read_plan(path: str, key: Sequence[str]) -> list[tuple[list[str], dict[str, 
 
 def write_plan(path: str, key: Sequence[str], runs: list[tuple[list[str], dict[str, str]]]) -> None:
     """A file of NUL-separated fields: the key, then per run its added environment and
-    its command line, each led by its number of fields. Written whole, then renamed."""
+    its command line, each led by its number of fields, written whole (a plan that cannot
+    be written costs speed only)."""
     fields = [str(len(key)), *key]
     for command, env in runs:
         fields += [str(len(env)), *(f"{name}={value}" for name, value in env.items())]
         fields += [str(len(command)), *command]
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = f"{path}.{os.getpid()}"
-    with open(temporary, "w", encoding="utf-8", errors="surrogateescape") as file:
-        file.write(_SEPARATOR.join(fields) + _SEPARATOR)
-    os.replace(temporary, path)
-    prune_plans(os.path.dirname(path))
+    if write_whole(path, _SEPARATOR.join(fields) + _SEPARATOR):
+        prune_plans(os.path.dirname(path))
 
 
 def prune_plans(directory: str, keep: int = MAX_PLANS) -> None:

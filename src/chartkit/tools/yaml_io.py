@@ -16,11 +16,12 @@ the pure-Python classes are used and stderr says so once.
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from collections.abc import Iterable
 from importlib.machinery import PathFinder
 from typing import TYPE_CHECKING, Any
+
+from chartkit.tools.cache_files import file_identity
 
 if TYPE_CHECKING:
     import yaml
@@ -33,10 +34,7 @@ def pyyaml_identity() -> str:
     modification time (pip rewrites them on every install), found without importing it."""
     spec = PathFinder.find_spec("yaml")
     origin = spec.origin if spec is not None else None
-    if origin is None:
-        return "PyYAML: missing"
-    stat = os.stat(origin)
-    return f"{origin}: {stat.st_size} {stat.st_mtime_ns}"
+    return file_identity(origin) if origin is not None else "PyYAML: missing"
 
 
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
