@@ -14,8 +14,9 @@ keyword of our own that matches with Python's re.search, as jsonschema does.
 (patternProperties keys stay with jsonschema-rs: the charts' are plain ASCII classes.)
 
 The schemas jsonschema-rs gets also leave out what validates nothing (descriptions, the
-x-kubernetes-* annotations): the core definitions shrink to a fifth, and are kept so in
-the disk cache, keyed by the definitions file's contents and this module's code.
+x-kubernetes-* annotations): a core kind's unit (chartkit.checks.schema_units) and a CRD's
+schema are kept so in the disk cache, as JSON text, keyed by their sources and this
+module's code.
 """
 
 from __future__ import annotations
@@ -91,20 +92,17 @@ def fast_schema(node: Any) -> Any:
     return converted
 
 
-def compile_fast(schema: dict[str, Any] | str, registry: Any = None, prepared: bool = False) -> Any:
+def compile_fast(schema: dict[str, Any] | str) -> Any:
     """A jsonschema-rs validator that checks what jsonschema checks: formats are not
-    asserted, patterns match as in Python (`prepared`: the schema already went through
-    fast_schema; a str is such a schema as JSON text, which jsonschema-rs parses itself,
-    faster than Python builds the dict and hands it over). None when jsonschema-rs
-    refuses the schema."""
-    if isinstance(schema, str):
-        prepared = True
+    asserted, patterns match as in Python. A dict goes through fast_schema first; a str is
+    a schema that went through it already, as JSON text (as_text), which jsonschema-rs
+    parses itself, faster than Python builds the dict and hands it over. None when
+    jsonschema-rs refuses the schema."""
     cls = jsonschema_rs.validator_cls_for(schema) if "$schema" in schema else None
     cls = cls or jsonschema_rs.Draft202012Validator
     try:
         return cls(
-            schema if prepared else fast_schema(schema),
-            registry=registry,
+            schema if isinstance(schema, str) else fast_schema(schema),
             validate_formats=False,
             keywords={PYTHON_PATTERN: PythonPattern},
         )

@@ -81,11 +81,11 @@ class Renderer:
         self.root = root
         self.render_cache = render_cache
         self.head_start = head_start
-        if head_start is not None:
-            head_start.plan_at_most(workers or default_workers())
         self.toolbox = toolbox or Toolbox(root)
         self.disk_cache = disk_cache or DiskCache.of_repository(root)
         self.workers = workers or default_workers()
+        if head_start is not None:
+            head_start.plan_at_most(self.workers)
         self._helms: dict[str, Helm] = {}
         self._renders: dict[RenderRequest, Pending[Manifest | HelmError]] = {}
         self._lock = threading.Lock()
